@@ -1,0 +1,7 @@
+/**
+ * jpymalloc: CPython's small-object allocator on off-heap memory. The API is {@link org.jpymalloc.PyMalloc}.
+ * The module makes downcalls to the C library, so it needs {@code --enable-native-access=org.jpymalloc}.
+ */
+module org.jpymalloc {
+    exports org.jpymalloc;
+}

@@ -1,0 +1,42 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Validation of public inputs, with messages that name the bad value (the JDK's
+ * {@code Utils.checkAllocationSizeAndAlign} plays this part for {@code java.lang.foreign}).
+ */
+final class Checks {
+
+    private Checks() {
+    }
+
+    static void size(long byteSize) {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("byteSize must not be negative: " + byteSize);
+        }
+    }
+
+    static void newSize(long newByteSize) {
+        if (newByteSize < 0) {
+            throw new IllegalArgumentException("newByteSize must not be negative: " + newByteSize);
+        }
+    }
+
+    static void sizeAndAlignment(long byteSize, long byteAlignment) {
+        size(byteSize);
+        if (byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0) {
+            throw new IllegalArgumentException("byteAlignment must be a positive power of two: " + byteAlignment);
+        }
+    }
+
+    static IllegalArgumentException badSegment(MemorySegment segment, String what) {
+        return new IllegalArgumentException("cannot free or reallocate " + describe(segment) + ": it " + what);
+    }
+
+    static String describe(MemorySegment segment) {
+        return segment.isNative()
+                ? "segment at 0x" + Long.toHexString(segment.address()) + " (" + segment.byteSize() + " bytes)"
+                : "heap segment " + segment;
+    }
+}

@@ -1,0 +1,164 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * The single-owner allocator: the public API over one {@link Heap} and one {@link SystemPath}, for the
+ * thread that created it. This class owns the rules of the API (argument checks, the owner thread, the
+ * closed state, which segments may be freed); the heap owns pymalloc's policies.
+ *
+ * <p>A segment may be freed only if it is native, its address is the start of a live block, and its
+ * scope is the scope of the memory there: the last check rejects a stale segment whose address has since
+ * been reused (an arena unmapped and mapped again, or another allocator's block).
+ */
+final class ConfinedAllocator implements PyMalloc {
+
+    private final Geometry geometry;
+    private final Heap heap;
+    private final SystemPath system;
+    private final long threshold;
+    private final long alignment;
+    /** The owner thread; null once closed, so one comparison guards both states on the hot path. */
+    private Thread owner;
+    private final Thread creator;
+    private MallocStats statsAtClose;
+
+    ConfinedAllocator(Geometry geometry) {
+        this.geometry = Objects.requireNonNull(geometry, "geometry");
+        this.heap = new Heap(geometry, false);
+        this.system = new SystemPath(false);
+        this.threshold = geometry.smallRequestThreshold();
+        this.alignment = geometry.alignment();
+        this.owner = Thread.currentThread();
+        this.creator = owner;
+    }
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        checkAccess();
+        if (byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
+                && (byteAlignment & (byteAlignment - 1)) == 0) {
+            return allocateFromPool(byteSize);
+        }
+        Checks.sizeAndAlignment(byteSize, byteAlignment);
+        return system.allocate(byteSize, byteAlignment, alignment, false);
+    }
+
+    @Override
+    public MemorySegment allocateZeroed(long byteSize) {
+        checkAccess();
+        Checks.size(byteSize);
+        if (byteSize == 0 || byteSize > threshold) {
+            return system.allocate(byteSize, 1, alignment, true);
+        }
+        MemorySegment segment = allocateFromPool(byteSize);
+        NativeMemory.zero(segment.address(), byteSize);
+        return segment;
+    }
+
+    private MemorySegment allocateFromPool(long byteSize) {
+        long block = heap.allocate((int) ((byteSize - 1) >>> geometry.alignmentShift()));
+        MappedArena arena = heap.arenaOfPool(block & -geometry.poolSize());
+        return arena.segment.asSlice(block - arena.base, byteSize);
+    }
+
+    @Override
+    public void free(MemorySegment segment) {
+        checkAccess();
+        long address = Objects.requireNonNull(segment, "segment").address();
+        MappedArena arena = heap.arenaOf(address);
+        if (arena != null && isLivePoolBlock(segment, arena, address)) {
+            heap.free(arena, address);
+            return;
+        }
+        system.free(systemBlock(segment, arena));
+    }
+
+    @Override
+    public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
+        checkAccess();
+        long address = Objects.requireNonNull(segment, "segment").address();
+        Checks.newSize(newByteSize);
+        MappedArena arena = heap.arenaOf(address);
+        if (arena == null || !isLivePoolBlock(segment, arena, address)) {
+            return system.reallocate(systemBlock(segment, arena), newByteSize);
+        }
+        long blockSize = heap.blockSize(address);
+        if (newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize) {
+            return arena.segment.asSlice(address - arena.base, newByteSize);
+        }
+        MemorySegment moved = allocate(newByteSize, 1);
+        NativeMemory.copy(address, moved.address(), Math.min(blockSize, newByteSize));
+        heap.free(arena, address);
+        return moved;
+    }
+
+    private boolean isLivePoolBlock(MemorySegment segment, MappedArena arena, long address) {
+        return segment.isNative() && arena.segment.scope().equals(segment.scope())
+                && heap.isLiveBlock(arena, address);
+    }
+
+    /** The live system block behind {@code segment}, or an exception saying what the segment is. */
+    private SystemPath.Block systemBlock(MemorySegment segment, MappedArena arena) {
+        if (!segment.isNative()) {
+            throw Checks.badSegment(segment, "is a heap segment, not memory from this allocator");
+        }
+        if (arena != null) {
+            throw Checks.badSegment(segment, BlockDiagnosis.describe(heap, arena, segment));
+        }
+        SystemPath.Block block = system.find(segment.address());
+        if (block == null) {
+            throw Checks.badSegment(segment, segment.scope().isAlive()
+                    ? "was never allocated by this allocator (or was already freed)"
+                    : "belongs to memory already freed: its block was freed or reallocated, or its allocator closed");
+        }
+        if (!block.scope().scope().equals(segment.scope())) {
+            throw Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
+                    + " allocated later (the one it came from was already freed)");
+        }
+        return block;
+    }
+
+    @Override
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    @Override
+    public MallocStats stats() {
+        if (owner == null && statsAtClose != null) {
+            return statsAtClose;
+        }
+        checkAccess();
+        return StatsCollector.collect(heap, system);
+    }
+
+    @Override
+    public void close() {
+        checkAccess();
+        statsAtClose = StatsCollector.collect(heap, system);
+        owner = null;
+        system.freeAll();
+        heap.releaseAll();
+    }
+
+    /** Walks every structure and checks pymalloc's invariants; for tests. */
+    void checkInvariants() {
+        checkAccess();
+        heap.checkInvariants();
+    }
+
+    Heap heap() {
+        return heap;
+    }
+
+    private void checkAccess() {
+        if (Thread.currentThread() != owner) {
+            throw owner == null
+                    ? new IllegalStateException("allocator is closed")
+                    : new WrongThreadException("allocator is confined to " + creator + "; called from "
+                            + Thread.currentThread());
+        }
+    }
+}

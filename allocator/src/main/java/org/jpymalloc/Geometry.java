@@ -1,0 +1,140 @@
+package org.jpymalloc;
+
+/**
+ * The shape of a pymalloc heap: how large arenas and pools are, the alignment (and so the size-class
+ * granularity), and the largest request served from pools.
+ *
+ * <pre>
+ * arena (arenaSize, from mmap)
+ * +--------+--------+--------+-- ... --+--------+
+ * | pool 0 | pool 1 | pool 2 |         | pool N |   pools are poolSize bytes, poolSize-aligned
+ * +--------+--------+--------+-- ... --+--------+
+ * pool:  [ header (poolHeaderSize) | block | block | ... | block | tail ]
+ *                                    blockSize(c) = (c + 1) * alignment
+ * </pre>
+ *
+ * Size class {@code c} serves requests of {@code c * alignment + 1} to {@code (c + 1) * alignment}
+ * bytes, exactly as obmalloc's {@code INDEX2SIZE}/{@code (nbytes - 1) >> ALIGNMENT_SHIFT}. Requests of
+ * 0 bytes, or above {@link #smallRequestThreshold()}, are not served by pools (they take the system
+ * path); {@link #sizeClassIndex(long)} answers {@code -1} for them.
+ *
+ * <p>The constructor checks the relationships obmalloc states as "the following invariants must
+ * hold": sizes and alignment powers of two, the alignment able to hold a free-list pointer, the threshold a
+ * multiple of the alignment, two of the largest blocks fitting a pool after its header, and an arena holding at
+ * least two pools (so one is left even when the arena's base is not pool-aligned).
+ *
+ * @param arenaSize bytes mapped from the OS per arena
+ * @param poolSize bytes per pool; every pool serves one size class at a time
+ * @param alignment block alignment and size-class granularity
+ * @param smallRequestThreshold largest request served from pools
+ */
+public record Geometry(long arenaSize, long poolSize, long alignment, long smallRequestThreshold) {
+
+    /** CPython 3.0 to 3.7 on 64-bit: 256 KiB arenas, 4 KiB pools, 8-byte alignment, 64 classes. */
+    public static final Geometry CPYTHON_3_7 = new Geometry(256 << 10, 4 << 10, 8, 512);
+    /** CPython 3.8 and 3.9 on 64-bit: 256 KiB arenas, 4 KiB pools, 16-byte alignment, 32 classes. */
+    public static final Geometry CPYTHON_3_9 = new Geometry(256 << 10, 4 << 10, 16, 512);
+    /** CPython 3.10 and later on 64-bit: 1 MiB arenas, 16 KiB pools, 16-byte alignment, 32 classes. */
+    public static final Geometry CPYTHON_3_10 = new Geometry(1 << 20, 16 << 10, 16, 512);
+
+    /** obmalloc's {@code struct pool_header} on 64-bit: 8 fields, 48 bytes, before rounding. */
+    static final long POOL_HEADER_FIELDS_SIZE = 48;
+    /** A free block stores the next free block's address in its first word. */
+    static final long MIN_ALIGNMENT = Long.BYTES;
+    /** Arenas are mapped with mmap, so they are whole pages (4 KiB on the platforms we run on). */
+    static final long MIN_ARENA_SIZE = 4096;
+    /** Pool header offsets ({@code nextoffset}, {@code maxnextoffset}) are 32-bit, as in obmalloc. */
+    static final long MAX_POOL_SIZE = 1L << 30;
+    /** Keeps the per-arena bookkeeping (a bit per alignment unit) within an int-indexed array. */
+    static final long MAX_ARENA_SIZE = 1L << 36;
+
+    public Geometry {
+        requirePowerOfTwo("arenaSize", arenaSize);
+        requirePowerOfTwo("poolSize", poolSize);
+        requirePowerOfTwo("alignment", alignment);
+        if (alignment < MIN_ALIGNMENT) {
+            throw invalid("alignment must be at least " + MIN_ALIGNMENT + " (a free block holds a pointer): " + alignment);
+        }
+        if (smallRequestThreshold < alignment || smallRequestThreshold % alignment != 0) {
+            throw invalid("smallRequestThreshold must be a positive multiple of the alignment " + alignment + ": "
+                    + smallRequestThreshold);
+        }
+        if (arenaSize < MIN_ARENA_SIZE || arenaSize > MAX_ARENA_SIZE) {
+            throw invalid("arenaSize must be between " + MIN_ARENA_SIZE + " and " + MAX_ARENA_SIZE + ": " + arenaSize);
+        }
+        if (poolSize > MAX_POOL_SIZE) {
+            throw invalid("poolSize must be at most " + MAX_POOL_SIZE + ": " + poolSize);
+        }
+        if (arenaSize < 2 * poolSize) {
+            throw invalid("arenaSize " + arenaSize + " must hold at least two pools of poolSize " + poolSize);
+        }
+        long header = roundUp(POOL_HEADER_FIELDS_SIZE, alignment);
+        if (header + 2 * smallRequestThreshold > poolSize) {
+            // obmalloc's first carve hands out one block and links the second: a pool needs two.
+            throw invalid("a pool of poolSize " + poolSize + " cannot hold its " + header
+                    + "-byte header and two blocks of smallRequestThreshold " + smallRequestThreshold);
+        }
+    }
+
+    /** Bytes at the start of each pool taken by its header: 48 rounded up to the alignment. */
+    public long poolHeaderSize() {
+        return roundUp(POOL_HEADER_FIELDS_SIZE, alignment);
+    }
+
+    /** log2 of the alignment: 3 for 8 bytes, 4 for 16 bytes. */
+    public int alignmentShift() {
+        return Long.numberOfTrailingZeros(alignment);
+    }
+
+    /** Number of size classes: {@code smallRequestThreshold / alignment}. */
+    public int sizeClassCount() {
+        return (int) (smallRequestThreshold / alignment);
+    }
+
+    /**
+     * The size class serving a request of {@code byteSize} bytes, or {@code -1} when pools do not serve
+     * it (0 bytes, or above the threshold: the system path).
+     *
+     * @throws IllegalArgumentException if {@code byteSize} is negative
+     */
+    public int sizeClassIndex(long byteSize) {
+        if (byteSize < 0) {
+            throw invalid("byteSize must not be negative: " + byteSize);
+        }
+        if (byteSize == 0 || byteSize > smallRequestThreshold) {
+            return -1;
+        }
+        return (int) ((byteSize - 1) >>> alignmentShift());
+    }
+
+    /** Bytes per block of size class {@code sizeClassIndex}: {@code (index + 1) * alignment}. */
+    public long blockSize(int sizeClassIndex) {
+        checkSizeClassIndex(sizeClassIndex);
+        return (sizeClassIndex + 1L) << alignmentShift();
+    }
+
+    /** Blocks in one pool of size class {@code sizeClassIndex}: {@code (poolSize - header) / blockSize}. */
+    public int blocksPerPool(int sizeClassIndex) {
+        return (int) ((poolSize - poolHeaderSize()) / blockSize(sizeClassIndex));
+    }
+
+    private void checkSizeClassIndex(int sizeClassIndex) {
+        if (sizeClassIndex < 0 || sizeClassIndex >= sizeClassCount()) {
+            throw invalid("sizeClassIndex must be in [0, " + sizeClassCount() + "): " + sizeClassIndex);
+        }
+    }
+
+    private static void requirePowerOfTwo(String name, long value) {
+        if (value <= 0 || Long.bitCount(value) != 1) {
+            throw invalid(name + " must be a power of two: " + value);
+        }
+    }
+
+    private static long roundUp(long value, long powerOfTwo) {
+        return (value + powerOfTwo - 1) & -powerOfTwo;
+    }
+
+    private static IllegalArgumentException invalid(String message) {
+        return new IllegalArgumentException(message);
+    }
+}

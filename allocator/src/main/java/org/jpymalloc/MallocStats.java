@@ -1,0 +1,119 @@
+package org.jpymalloc;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of an allocator's state, with the quantities of CPython's
+ * {@code sys._debugmallocstats()} and the system path's counters.
+ *
+ * <p>Pool figures come from a walk over every carved pool of every arena (O(pools)), as CPython's does;
+ * arena and system-path figures are counters. The byte accounting of the pools obeys CPython's identity,
+ * which {@link #checkIdentity()} verifies:
+ * <pre>
+ * allocatedBytes + availableBytes + unusedPoolBytes + poolHeaderBytes + quantizationBytes
+ *     + arenaAlignmentBytes == arenasCurrent * arenaSize
+ * </pre>
+ *
+ * @param geometry the allocator's geometry
+ * @param sizeClasses one entry per size class, in index order (classes without pools have zeros)
+ * @param arenasAllocatedTotal arenas ever mapped
+ * @param arenasReclaimed arenas unmapped again ({@code total - current})
+ * @param arenasHighwater the largest number of arenas mapped at once
+ * @param arenasCurrent arenas mapped now
+ * @param unusedPools empty pools plus pools not yet carved, over all arenas
+ * @param arenaAlignmentBytes bytes lost because arena bases were not pool-aligned (a pool per such arena)
+ * @param systemLiveBlocks blocks live on the system path ({@code malloc})
+ * @param systemLiveBytes bytes requested by those blocks
+ * @param systemAllocationsTotal system-path allocations ever made (reallocations included)
+ * @param systemPeakBytes the largest {@code systemLiveBytes} seen
+ */
+public record MallocStats(
+        Geometry geometry,
+        List<SizeClassStats> sizeClasses,
+        long arenasAllocatedTotal,
+        long arenasReclaimed,
+        long arenasHighwater,
+        long arenasCurrent,
+        long unusedPools,
+        long arenaAlignmentBytes,
+        long systemLiveBlocks,
+        long systemLiveBytes,
+        long systemAllocationsTotal,
+        long systemPeakBytes) {
+
+    /**
+     * One size class's pools, as in a row of {@code sys._debugmallocstats()}.
+     *
+     * @param index the size class index
+     * @param blockSize bytes per block
+     * @param pools pools serving this class (used and full; CPython's "num pools")
+     * @param fullPools pools with no free block
+     * @param blocksInUse allocated blocks
+     * @param availableBlocks free blocks in those pools, including blocks not carved yet
+     */
+    public record SizeClassStats(int index, long blockSize, long pools, long fullPools, long blocksInUse,
+                                 long availableBlocks) {
+    }
+
+    public MallocStats {
+        Objects.requireNonNull(geometry, "geometry");
+        sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /** Bytes mapped from the OS for arenas now. */
+    public long mappedBytes() {
+        return arenasCurrent * geometry.arenaSize();
+    }
+
+    /** Pool blocks allocated now, over all classes. */
+    public long blocksInUse() {
+        return sizeClasses.stream().mapToLong(SizeClassStats::blocksInUse).sum();
+    }
+
+    /** Pools serving some class now. */
+    public long poolsInUse() {
+        return sizeClasses.stream().mapToLong(SizeClassStats::pools).sum();
+    }
+
+    /** Bytes in allocated blocks (block sizes, not requested sizes). */
+    public long allocatedBytes() {
+        return sizeClasses.stream().mapToLong(c -> c.blocksInUse() * c.blockSize()).sum();
+    }
+
+    /** Bytes in free blocks of pools in use. */
+    public long availableBytes() {
+        return sizeClasses.stream().mapToLong(c -> c.availableBlocks() * c.blockSize()).sum();
+    }
+
+    /** Bytes in unused pools. */
+    public long unusedPoolBytes() {
+        return unusedPools * geometry.poolSize();
+    }
+
+    /** Bytes taken by the headers of pools in use. */
+    public long poolHeaderBytes() {
+        return poolsInUse() * geometry.poolHeaderSize();
+    }
+
+    /** Bytes at the end of pools in use too small for another block. */
+    public long quantizationBytes() {
+        long usable = geometry.poolSize() - geometry.poolHeaderSize();
+        return sizeClasses.stream().mapToLong(c -> c.pools() * (usable % c.blockSize())).sum();
+    }
+
+    /**
+     * Checks CPython's accounting identity (every mapped byte is in exactly one category).
+     *
+     * @throws IllegalStateException naming both sides if it does not hold
+     */
+    public MallocStats checkIdentity() {
+        long parts = allocatedBytes() + availableBytes() + unusedPoolBytes() + poolHeaderBytes()
+                + quantizationBytes() + arenaAlignmentBytes;
+        if (parts != mappedBytes()) {
+            throw new IllegalStateException("byte accounting does not add up: parts " + parts + " != mapped "
+                    + mappedBytes() + " in " + this);
+        }
+        return this;
+    }
+}

@@ -1,0 +1,125 @@
+package org.jpymalloc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One pymalloc arena: {@code arenaSize} bytes from {@code mmap}, cut into pools (obmalloc's
+ * {@code struct arena_object}). Named "mapped arena" so that it is never mistaken for a
+ * {@link java.lang.foreign.Arena}, which here only serves as the arena's <em>scope</em>.
+ *
+ * <pre>
+ * base (from mmap)                                                   base + arenaSize
+ * | lost to alignment | pool | pool | ... | pool | virgin ... virgin | lost |
+ *                     ^firstPool                 ^nextVirginPool
+ * </pre>
+ *
+ * <ul>
+ *   <li>Pools below {@code nextVirginPool} have been carved: each is used, full or empty. Empty ones
+ *       form the singly linked {@code freePools} list through their headers' {@code nextPool}.</li>
+ *   <li>{@code freePoolCount} counts empty plus virgin pools; the arena is on the usable list
+ *       ({@link UsableArenas}) exactly when it is positive.</li>
+ *   <li>Every user segment is a slice of {@link #segment}, whose scope is {@link #scope}: closing the
+ *       scope (which unmaps the arena) makes every such segment throw {@link IllegalStateException} on
+ *       access instead of reaching unmapped memory.</li>
+ *   <li>{@link #liveBlocks} has a bit per alignment unit, set exactly at the start of each allocated
+ *       block: it is how {@code free} tells a live block from a double free or an interior address,
+ *       in O(1) and without a per-block header.</li>
+ * </ul>
+ */
+final class MappedArena {
+
+    final int index;
+    final long base;
+    final long byteSize;
+    final long firstPool;
+    final int totalPools;
+    final Arena scope;
+    final MemorySegment segment;
+    private final long[] liveBlocks;
+    private final int alignmentShift;
+
+    long freePools;
+    int freePoolCount;
+    long nextVirginPool;
+    /** Links of the usable-arenas list, kept by {@link UsableArenas}. */
+    MappedArena nextUsable;
+    MappedArena prevUsable;
+
+    private MappedArena(int index, long base, Geometry geometry, Arena scope, MemorySegment segment) {
+        this.index = index;
+        this.base = base;
+        this.byteSize = geometry.arenaSize();
+        long poolMask = geometry.poolSize() - 1;
+        this.firstPool = (base + poolMask) & ~poolMask;
+        long lost = firstPool == base ? 0 : 1; // obmalloc gives up one pool when the base is unaligned
+        this.totalPools = (int) (geometry.arenaSize() / geometry.poolSize() - lost);
+        this.scope = scope;
+        this.segment = segment;
+        this.alignmentShift = geometry.alignmentShift();
+        this.liveBlocks = new long[(int) ((geometry.arenaSize() >>> alignmentShift) + 63) / 64];
+        this.freePoolCount = totalPools;
+        this.nextVirginPool = firstPool;
+    }
+
+    /**
+     * Maps a new arena. Its scope is a confined or shared {@link Arena} matching the allocator's thread
+     * model; closing that scope unmaps the memory.
+     */
+    static MappedArena map(int index, Geometry geometry, boolean shared) throws NativeMemory.NativeCallException {
+        long size = geometry.arenaSize();
+        long base = NativeMemory.mmap(size);
+        Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
+        MemorySegment segment = MemorySegment.ofAddress(base)
+                .reinterpret(size, scope, ignored -> NativeMemory.munmap(base, size));
+        return new MappedArena(index, base, geometry, scope, segment);
+    }
+
+    /** Invalidates every segment sliced from this arena, then returns its memory to the OS. */
+    void unmap() {
+        scope.close();
+    }
+
+    boolean contains(long address) {
+        return Long.compareUnsigned(address - base, byteSize) < 0;
+    }
+
+    boolean isWhollyFree() {
+        return freePoolCount == totalPools;
+    }
+
+    boolean isLive(long block) {
+        int bit = bitIndex(block);
+        return (liveBlocks[bit >>> 6] & (1L << bit)) != 0;
+    }
+
+    void markLive(long block) {
+        int bit = bitIndex(block);
+        liveBlocks[bit >>> 6] |= 1L << bit;
+    }
+
+    void markFree(long block) {
+        int bit = bitIndex(block);
+        liveBlocks[bit >>> 6] &= ~(1L << bit);
+    }
+
+    /** Number of live-block bits set in {@code [from, to)}; used by invariant checks. */
+    int liveBitsBetween(long from, long to) {
+        int count = 0;
+        for (long a = from; a < to; a += 1L << alignmentShift) {
+            if (isLive(a)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private int bitIndex(long address) {
+        return (int) ((address - base) >>> alignmentShift);
+    }
+
+    @Override
+    public String toString() {
+        return "arena " + index + " at 0x" + Long.toHexString(base);
+    }
+}

@@ -1,0 +1,187 @@
+package org.jpymalloc;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Every call into the C library, in one place (mimalloc's {@code prim.c}): {@code mmap}/{@code munmap}/
+ * {@code madvise} for arenas, {@code malloc}/{@code calloc}/{@code realloc}/{@code posix_memalign}/{@code free}
+ * for the system path. No other class touches {@link Linker}.
+ *
+ * <p>Pointers and {@code size_t} travel as {@code long} (64-bit Linux only), so a call allocates no
+ * {@link MemorySegment}. Failures come back as {@code 0} (or {@link #MAP_FAILED}); the callers turn them
+ * into exceptions. {@code mmap} captures {@code errno} so that the exception can say why.
+ */
+final class NativeMemory {
+
+    /** {@code PROT_READ | PROT_WRITE} on Linux. */
+    private static final int PROT_READ_WRITE = 0x1 | 0x2;
+    /** {@code MAP_PRIVATE | MAP_ANONYMOUS} on Linux (x86-64 and AArch64). */
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+    /** {@code (void *) -1}. */
+    static final long MAP_FAILED = -1L;
+    /** {@code MADV_DONTNEED}: drop the pages now, read back as zeros. */
+    private static final int MADV_DONTNEED = 4;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MADVISE = downcall("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MALLOC = downcall("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle CALLOC = downcall("calloc",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle REALLOC = downcall("realloc",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle POSIX_MEMALIGN = downcall("posix_memalign",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FREE = downcall("free", FunctionDescriptor.ofVoid(JAVA_LONG));
+
+    /**
+     * The whole address space as one segment, for the allocator's own reads and writes of memory it has
+     * mapped (pool headers, free-list links). Never handed out: user segments are slices of an arena's
+     * scoped segment. Being a constant, the JIT folds its liveness check away.
+     */
+    static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private NativeMemory() {
+    }
+
+    /** Maps {@code byteSize} bytes of private, anonymous, zeroed memory; answers the address. */
+    static long mmap(long byteSize) throws NativeCallException {
+        try (var confined = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment state = confined.allocate(CALL_STATE);
+            long address = (long) MMAP.invokeExact(state, 0L, byteSize, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+            if (address == MAP_FAILED) {
+                throw new NativeCallException("mmap(" + byteSize + ") failed with errno " + (int) ERRNO.get(state, 0L));
+            }
+            return address;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void munmap(long address, long byteSize) {
+        int result;
+        try {
+            result = (int) MUNMAP.invokeExact(address, byteSize);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (result != 0) {
+            // munmap of a range we mapped cannot fail unless our bookkeeping is broken.
+            throw new IllegalStateException("munmap(0x" + Long.toHexString(address) + ", " + byteSize + ") failed");
+        }
+    }
+
+    /** Gives the pages of a range back to the OS while keeping the range mapped (reads as zeros). */
+    static boolean dontNeed(long address, long byteSize) {
+        try {
+            return (int) MADVISE.invokeExact(address, byteSize, MADV_DONTNEED) == 0;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code malloc}; 0 when it fails. */
+    static long malloc(long byteSize) {
+        try {
+            return (long) MALLOC.invokeExact(byteSize);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code calloc(1, byteSize)}; 0 when it fails. */
+    static long calloc(long byteSize) {
+        try {
+            return (long) CALLOC.invokeExact(1L, byteSize);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code realloc}; 0 when it fails, and then the old block is untouched. */
+    static long realloc(long address, long byteSize) {
+        try {
+            return (long) REALLOC.invokeExact(address, byteSize);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code posix_memalign}; 0 when it fails. {@code byteAlignment} is a power of two. */
+    static long alignedMalloc(long byteSize, long byteAlignment) {
+        long alignment = Math.max(byteAlignment, Long.BYTES); // posix_memalign wants a multiple of sizeof(void*)
+        try (var confined = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment out = confined.allocate(ValueLayout.JAVA_LONG);
+            int error = (int) POSIX_MEMALIGN.invokeExact(out.address(), alignment, byteSize);
+            return error == 0 ? out.get(ValueLayout.JAVA_LONG, 0) : 0L;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static void free(long address) {
+        try {
+            FREE.invokeExact(address);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Copies {@code byteSize} bytes between two ranges the allocator owns. */
+    static void copy(long from, long to, long byteSize) {
+        MemorySegment.copy(EVERYTHING, from, EVERYTHING, to, byteSize);
+    }
+
+    /** Zeroes a range the allocator owns. */
+    static void zero(long address, long byteSize) {
+        EVERYTHING.asSlice(address, byteSize).fill((byte) 0);
+    }
+
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    private static IllegalStateException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
+    }
+
+    /** A native call that reported failure; the allocator turns it into an {@link OutOfMemoryError}. */
+    static final class NativeCallException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NativeCallException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

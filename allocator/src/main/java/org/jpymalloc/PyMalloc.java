@@ -1,0 +1,96 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+/**
+ * CPython's small-object allocator (pymalloc) on off-heap memory: arenas mapped from the OS, cut into
+ * pools, each pool serving one size class of blocks. Requests pools do not serve (0 bytes, above
+ * {@link Geometry#smallRequestThreshold()}, or aligned above {@link Geometry#alignment()}) go to the C
+ * library's {@code malloc}.
+ *
+ * <p>Unlike a {@link java.lang.foreign.Arena}, every block is freed on its own ({@link #free}), and
+ * memory goes back to the OS as soon as an arena is wholly free (the last usable one is kept, as
+ * CPython 3.9+ does). {@link #close()} frees everything at once.
+ *
+ * <p><b>Contents.</b> {@link #allocate(long, long)} does not zero memory (pymalloc and {@code malloc}
+ * do not; {@link SegmentAllocator} does not promise it); {@link #allocateZeroed(long)} does.
+ *
+ * <p><b>Lifetime safety.</b> A segment handed out stays usable until its block is freed. Once the
+ * memory behind it is returned (its arena unmapped, its system block freed, or the allocator closed),
+ * any access through the segment throws {@link IllegalStateException}; it never reaches unmapped
+ * memory. A freed pool block whose arena is still mapped remains accessible, as in C: use-after-free
+ * there corrupts data but never the JVM, and is caught by the allocator's free-list checks.
+ *
+ * <p><b>Threads.</b> An allocator from {@link #ofConfined()} belongs to the thread that created it:
+ * calls from another thread, and access to its segments from another thread, throw
+ * {@link WrongThreadException}, as for {@link java.lang.foreign.Arena#ofConfined()}.
+ *
+ * <p><b>Misuse.</b> Bad sizes and alignments, freeing a segment this allocator did not hand out (a heap
+ * segment, another allocator's block, an interior address, a block already freed) and any call after
+ * {@link #close()} throw an exception whose message names the offending value; the allocator and all
+ * its live blocks are unaffected.
+ */
+public interface PyMalloc extends SegmentAllocator, AutoCloseable {
+
+    /** A confined allocator with the default geometry, {@link Geometry#CPYTHON_3_9}. */
+    static PyMalloc ofConfined() {
+        return ofConfined(Geometry.CPYTHON_3_9);
+    }
+
+    /** A confined allocator with the given geometry. */
+    static PyMalloc ofConfined(Geometry geometry) {
+        return new ConfinedAllocator(geometry);
+    }
+
+    /**
+     * Allocates {@code byteSize} bytes aligned to {@code byteAlignment} (contents unspecified). The
+     * segment's size is exactly {@code byteSize}; its address is aligned to at least
+     * {@link Geometry#alignment()}.
+     *
+     * @throws IllegalArgumentException if {@code byteSize} is negative or {@code byteAlignment} is not a
+     *     positive power of two
+     * @throws OutOfMemoryError if the OS or the C library cannot provide the memory; nothing changes
+     */
+    @Override
+    MemorySegment allocate(long byteSize, long byteAlignment);
+
+    /** Allocates {@code byteSize} zeroed bytes, like {@code calloc}. */
+    MemorySegment allocateZeroed(long byteSize);
+
+    /**
+     * Resizes a block, keeping its contents up to the smaller size. A pool block stays in place when the
+     * new size still fits and wastes less than a quarter of it ({@code newByteSize <= blockSize &&
+     * 4 * newByteSize > 3 * blockSize}, pymalloc's rule); a system block is resized with {@code realloc}.
+     * When the block moves, the old segment must no longer be used.
+     *
+     * @return a segment of exactly {@code newByteSize} bytes
+     * @throws IllegalArgumentException if {@code newByteSize} is negative or the segment is not a live
+     *     block of this allocator; the block is then untouched
+     */
+    MemorySegment reallocate(MemorySegment segment, long newByteSize);
+
+    /**
+     * Frees a block returned by this allocator.
+     *
+     * @throws IllegalArgumentException naming the address and what it is, if the segment is not a live
+     *     block of this allocator (heap segment, foreign, interior, already freed)
+     */
+    void free(MemorySegment segment);
+
+    Geometry geometry();
+
+    /**
+     * A snapshot of the allocator's state; O(pools). After {@link #close()} it answers the snapshot taken
+     * when close began, which shows what was still live then.
+     */
+    MallocStats stats();
+
+    /**
+     * Frees every block and unmaps every arena. Every segment handed out becomes inaccessible.
+     *
+     * @throws IllegalStateException if already closed
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,115 @@
+package org.jpymalloc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Requests pools do not serve (0 bytes, above the threshold, or over-aligned), passed to the C library
+ * as obmalloc passes them to {@code PyMem_RawMalloc}: {@code malloc} ({@code malloc(1)} for 0 bytes, so
+ * the address is unique), {@code calloc}, {@code posix_memalign}, {@code realloc}, {@code free}.
+ *
+ * <p>Each block gets a scope of its own, closed when the block is freed (or reallocated elsewhere, or
+ * the allocator closes): unlike a pool block, a freed system block's segment can never reach memory
+ * that {@code free} gave back to the C library. The live blocks are kept in a map, so ownership and
+ * double frees are decided without touching the C library, and {@code close} can free them all.
+ */
+final class SystemPath {
+
+    /** A live system block: the bytes asked for, and the scope its segments belong to. */
+    record Block(long address, long byteSize, Arena scope) {
+    }
+
+    private final boolean shared;
+    private final Map<Long, Block> live = new HashMap<>();
+    private long liveBytes;
+    private long peakLiveBytes;
+    private long totalAllocations;
+
+    SystemPath(boolean shared) {
+        this.shared = shared;
+    }
+
+    MemorySegment allocate(long byteSize, long byteAlignment, long poolAlignment, boolean zeroed) {
+        long nativeSize = Math.max(byteSize, 1);
+        long address;
+        if (byteAlignment > poolAlignment) {
+            address = NativeMemory.alignedMalloc(nativeSize, byteAlignment);
+            if (address != 0 && zeroed) {
+                NativeMemory.zero(address, nativeSize);
+            }
+        } else {
+            address = zeroed ? NativeMemory.calloc(nativeSize) : NativeMemory.malloc(nativeSize);
+        }
+        if (address == 0) {
+            throw new OutOfMemoryError("the C library could not allocate " + byteSize + " bytes (alignment "
+                    + byteAlignment + "); " + live.size() + " system blocks of " + liveBytes + " bytes are live");
+        }
+        return track(address, byteSize);
+    }
+
+    /** The live block at {@code address}, or null if the system path did not hand it out. */
+    Block find(long address) {
+        return live.get(address);
+    }
+
+    void free(Block block) {
+        untrack(block);
+        block.scope().close();
+        NativeMemory.free(block.address());
+    }
+
+    /**
+     * Resizes with {@code realloc}. On failure the old block and its segments stay valid. On success
+     * the old block's segments are invalidated, even when {@code realloc} kept the address.
+     */
+    MemorySegment reallocate(Block block, long newByteSize) {
+        long address = NativeMemory.realloc(block.address(), Math.max(newByteSize, 1));
+        if (address == 0) {
+            throw new OutOfMemoryError("realloc could not resize the " + block.byteSize() + "-byte block at 0x"
+                    + Long.toHexString(block.address()) + " to " + newByteSize + " bytes; the block is unchanged");
+        }
+        untrack(block);
+        block.scope().close();
+        return track(address, newByteSize);
+    }
+
+    /** Frees every live block; their segments become inaccessible. */
+    void freeAll() {
+        for (Block block : new ArrayList<>(live.values())) {
+            free(block);
+        }
+    }
+
+    int liveCount() {
+        return live.size();
+    }
+
+    long liveBytes() {
+        return liveBytes;
+    }
+
+    long peakLiveBytes() {
+        return peakLiveBytes;
+    }
+
+    long totalAllocations() {
+        return totalAllocations;
+    }
+
+    private MemorySegment track(long address, long byteSize) {
+        Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
+        live.put(address, new Block(address, byteSize, scope));
+        liveBytes += byteSize;
+        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+        totalAllocations++;
+        return MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+    }
+
+    private void untrack(Block block) {
+        live.remove(block.address());
+        liveBytes -= block.byteSize();
+    }
+}
