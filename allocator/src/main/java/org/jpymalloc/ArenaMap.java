@@ -53,9 +53,13 @@ final class ArenaMap {
     void add(MappedArena arena) {
         long first = arena.base >>> chunkShift;
         long last = (arena.base + arena.byteSize - 1) >>> chunkShift;
-        high[findOrInsert(first)] = arena;
+        // Index first: findOrInsert may grow (replace) the arrays, and Java evaluates the array
+        // reference of an assignment before its index.
+        int firstSlot = findOrInsert(first);
+        high[firstSlot] = arena;
         if (last != first) {
-            low[findOrInsert(last)] = arena;
+            int lastSlot = findOrInsert(last);
+            low[lastSlot] = arena;
         }
     }
 

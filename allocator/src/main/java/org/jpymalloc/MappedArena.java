@@ -46,7 +46,8 @@ final class MappedArena {
     MappedArena nextUsable;
     MappedArena prevUsable;
 
-    private MappedArena(int index, long base, Geometry geometry, Arena scope, MemorySegment segment) {
+    /** Describes an arena at {@code base}; {@link #map} is the way to get a real one (tests use this for fakes). */
+    MappedArena(int index, long base, Geometry geometry, Arena scope, MemorySegment segment) {
         this.index = index;
         this.base = base;
         this.byteSize = geometry.arenaSize();
