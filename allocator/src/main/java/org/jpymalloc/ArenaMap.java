@@ -24,14 +24,30 @@ final class ArenaMap {
     private MappedArena[] low;
     private MappedArena[] high;
     private int size;
+    private MappedArena lastFound;
 
     ArenaMap(Geometry geometry) {
         this.chunkShift = Long.numberOfTrailingZeros(geometry.arenaSize());
         allocateTable(MIN_CAPACITY);
     }
 
-    /** The arena whose range holds {@code address}, or null. */
+    /**
+     * The arena whose range holds {@code address}, or null. The arena found last is checked first: in a
+     * program whose blocks sit in a few arenas, most lookups end there without hashing.
+     */
     MappedArena lookup(long address) {
+        MappedArena last = lastFound;
+        if (last != null && last.contains(address)) {
+            return last;
+        }
+        MappedArena found = probe(address);
+        if (found != null) {
+            lastFound = found;
+        }
+        return found;
+    }
+
+    private MappedArena probe(long address) {
         long chunk = address >>> chunkShift;
         int mask = chunks.length - 1;
         for (int i = slot(chunk, mask); ; i = (i + 1) & mask) {
@@ -64,6 +80,9 @@ final class ArenaMap {
     }
 
     void remove(MappedArena arena) {
+        if (lastFound == arena) {
+            lastFound = null;
+        }
         long first = arena.base >>> chunkShift;
         long last = (arena.base + arena.byteSize - 1) >>> chunkShift;
         clear(first, arena);

@@ -13,7 +13,7 @@ final class BlockDiagnosis {
 
     static String describe(Heap heap, MappedArena arena, MemorySegment segment) {
         long address = segment.address();
-        if (!arena.segment.scope().equals(segment.scope())) {
+        if (arena.lifetime != segment.scope()) {
             return "lies in " + arena + " but does not belong to it (a segment of another allocator, or of an"
                     + " arena since unmapped whose address was reused)";
         }

@@ -19,6 +19,7 @@ final class ConfinedAllocator implements PyMalloc {
     private final SystemPath system;
     private final long threshold;
     private final long alignment;
+    private final int alignmentShift;
     /** The owner thread; null once closed, so one comparison guards both states on the hot path. */
     private Thread owner;
     private final Thread creator;
@@ -30,6 +31,7 @@ final class ConfinedAllocator implements PyMalloc {
         this.system = new SystemPath(false);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
+        this.alignmentShift = geometry.alignmentShift();
         this.owner = Thread.currentThread();
         this.creator = owner;
     }
@@ -58,27 +60,36 @@ final class ConfinedAllocator implements PyMalloc {
     }
 
     private MemorySegment allocateFromPool(long byteSize) {
-        long block = heap.allocate((int) ((byteSize - 1) >>> geometry.alignmentShift()));
-        MappedArena arena = heap.arenaOfPool(block & -geometry.poolSize());
-        return arena.segment.asSlice(block - arena.base, byteSize);
+        return heap.allocateSegment((int) ((byteSize - 1) >>> alignmentShift), byteSize);
     }
 
     @Override
     public void free(MemorySegment segment) {
         checkAccess();
-        long address = Objects.requireNonNull(segment, "segment").address();
+        long address = segment.address(); // NullPointerException for null, like the JDK's own methods
         MappedArena arena = heap.arenaOf(address);
-        if (arena != null && isLivePoolBlock(segment, arena, address)) {
-            heap.free(arena, address);
-            return;
+        if (arena == null || !ownsScope(arena, segment) || !heap.free(arena, address)) {
+            freeNotInPool(segment, arena);
         }
+    }
+
+    /**
+     * Whether the segment's scope is the arena's: identity, as the JDK's scope objects are unique per
+     * lifetime (an {@code equals} call through the {@code Scope} interface would not inline).
+     */
+    private static boolean ownsScope(MappedArena arena, MemorySegment segment) {
+        return segment.isNative() && arena.lifetime == segment.scope();
+    }
+
+    /** Off the hot path: a system block, or not a block of this allocator at all. */
+    private void freeNotInPool(MemorySegment segment, MappedArena arena) {
         system.free(systemBlock(segment, arena));
     }
 
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
         checkAccess();
-        long address = Objects.requireNonNull(segment, "segment").address();
+        long address = segment.address();
         Checks.newSize(newByteSize);
         MappedArena arena = heap.arenaOf(address);
         if (arena == null || !isLivePoolBlock(segment, arena, address)) {
@@ -90,13 +101,12 @@ final class ConfinedAllocator implements PyMalloc {
         }
         MemorySegment moved = allocate(newByteSize, 1);
         NativeMemory.copy(address, moved.address(), Math.min(blockSize, newByteSize));
-        heap.free(arena, address);
+        heap.free(arena, address); // known live: checked above
         return moved;
     }
 
     private boolean isLivePoolBlock(MemorySegment segment, MappedArena arena, long address) {
-        return segment.isNative() && arena.segment.scope().equals(segment.scope())
-                && heap.isLiveBlock(arena, address);
+        return ownsScope(arena, segment) && heap.isLiveBlock(arena, address);
     }
 
     /** The live system block behind {@code segment}, or an exception saying what the segment is. */
@@ -113,7 +123,7 @@ final class ConfinedAllocator implements PyMalloc {
                     ? "was never allocated by this allocator (or was already freed)"
                     : "belongs to memory already freed: its block was freed or reallocated, or its allocator closed");
         }
-        if (!block.scope().scope().equals(segment.scope())) {
+        if (block.scope().scope() != segment.scope()) {
             throw Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
                     + " allocated later (the one it came from was already freed)");
         }
@@ -155,10 +165,15 @@ final class ConfinedAllocator implements PyMalloc {
 
     private void checkAccess() {
         if (Thread.currentThread() != owner) {
-            throw owner == null
-                    ? new IllegalStateException("allocator is closed")
-                    : new WrongThreadException("allocator is confined to " + creator + "; called from "
-                            + Thread.currentThread());
+            throw accessDenied();
         }
+    }
+
+    /** Kept out of line: the hot paths stay small enough for the JIT to inline them. */
+    private RuntimeException accessDenied() {
+        return owner == null
+                ? new IllegalStateException("allocator is closed")
+                : new WrongThreadException("allocator is confined to " + creator + "; called from "
+                        + Thread.currentThread());
     }
 }

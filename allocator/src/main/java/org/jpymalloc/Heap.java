@@ -1,5 +1,6 @@
 package org.jpymalloc;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.jpymalloc.PoolHeader.count;
@@ -26,8 +27,10 @@ import static org.jpymalloc.PoolHeader.prevPool;
  * headers; allocation always takes from the head pool. A pool leaving "full" goes to the head (obmalloc's
  * "mimics LRU pool usage"), an empty pool to the front of its arena's free-pool list.
  *
- * <p>Hot path cost (why it is fast): an allocation from a used pool reads and writes three header words
- * and one block word and sets one bit; a free does the same plus the {@link ArenaMap} lookup.
+ * <p>Hot path cost: an allocation from a used pool reads the class's head pool and its arena from two
+ * Java arrays, reads and writes two header words, reads one block word and sets one live bit (checking
+ * it was clear); a free finds the arena ({@link ArenaMap}, usually its one-entry cache), tests and
+ * clears the live bit, and writes two header words and the block's link.
  */
 final class Heap {
 
@@ -36,8 +39,11 @@ final class Heap {
     private final long poolMask;
     private final long poolSize;
     private final long headerSize;
+    private final long alignmentMask;
     private final long[] blockSizes;
     private final long[] usedPools;
+    /** The arena of each class's head pool, so that allocation need not read the pool's arena index. */
+    private final MappedArena[] usedPoolArenas;
     private final UsableArenas usable;
     private final ArenaMap arenaMap;
     private MappedArena[] arenas = new MappedArena[8];
@@ -55,11 +61,13 @@ final class Heap {
         this.poolSize = geometry.poolSize();
         this.poolMask = poolSize - 1;
         this.headerSize = geometry.poolHeaderSize();
+        this.alignmentMask = geometry.alignment() - 1;
         this.blockSizes = new long[geometry.sizeClassCount()];
         for (int c = 0; c < blockSizes.length; c++) {
             blockSizes[c] = geometry.blockSize(c);
         }
         this.usedPools = new long[geometry.sizeClassCount()];
+        this.usedPoolArenas = new MappedArena[geometry.sizeClassCount()];
         this.usable = new UsableArenas(geometry);
         this.arenaMap = new ArenaMap(geometry);
     }
@@ -70,22 +78,58 @@ final class Heap {
         if (pool == 0) {
             return allocateFromNewPool(sizeClass);
         }
-        MappedArena arena = arenaOfPool(pool);
+        return takeBlock(usedPoolArenas[sizeClass], pool, sizeClass);
+    }
+
+    /**
+     * Allocates a block of size class {@code sizeClass} and answers it as a segment of {@code byteSize}
+     * bytes, a slice of its arena's scoped segment.
+     */
+    MemorySegment allocateSegment(int sizeClass, long byteSize) {
+        long pool = usedPools[sizeClass];
+        MappedArena arena = usedPoolArenas[sizeClass];
+        long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass);
+        if (pool == 0) {
+            arena = arenaOfPool(block & ~poolMask);
+        }
+        return arena.segment.asSlice(block - arena.base, byteSize);
+    }
+
+    /**
+     * Takes the head of a used pool's free list. Five accesses to pool memory (free-list head, its link,
+     * count) and one live bit: the fewer, the more of a caller's JIT inlining budget is left (each
+     * memory access through the FFM API inlines a deep tree of checks).
+     *
+     * <p>A free block's first word is user-writable once the block is freed, so a write after free
+     * could aim the list anywhere: the popped address must lie inside the pool's blocks, be aligned and
+     * not be live, or this throws instead of reading or handing out memory the pool does not own. (It
+     * does not prove the address is a block boundary, which costs a division: it rules out a JVM crash
+     * and a block handed out twice; the debug hooks catch the rest.)
+     */
+    private long takeBlock(MappedArena arena, long pool, int sizeClass) {
         long block = freeBlock(pool);
+        if (Long.compareUnsigned(block - pool - headerSize, poolSize - headerSize) >= 0
+                || (block & alignmentMask) != 0 || !arena.markLive(block)) {
+            throw corruptFreeList(pool, block);
+        }
         long next = nextFreeBlock(block);
-        checkFreeLink(arena, pool, block, next);
         freeBlock(pool, next);
         count(pool, count(pool) + 1);
         if (next == 0) {
             extendOrRetire(pool, sizeClass);
         }
-        arena.markLive(block);
         return block;
     }
 
-    /** Frees a block that {@link #isLiveBlock} approved. */
-    void free(MappedArena arena, long block) {
-        arena.markFree(block);
+    /**
+     * Frees {@code block} if it is the start of a live block of {@code arena}: the live bit is tested and
+     * cleared in one step. Answers false, having changed nothing, if it is not (double free, interior or
+     * unaligned address, a pool header...).
+     */
+    boolean free(MappedArena arena, long block) {
+        if ((block & alignmentMask) != 0 || !arena.markFree(block)) {
+            return false;
+        }
         long pool = block & ~poolMask;
         long last = freeBlock(pool);
         nextFreeBlock(block, last);
@@ -94,11 +138,12 @@ final class Heap {
         count(pool, count);
         if (last == 0) {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
-            pushUsed(pool, PoolHeader.sizeClassIndex(pool));
+            pushUsed(arena, pool, PoolHeader.sizeClassIndex(pool));
         } else if (count == 0) {
             unlinkUsed(pool, PoolHeader.sizeClassIndex(pool));
             retireEmptyPool(arena, pool);
         }
+        return true;
     }
 
     /** The arena owning {@code address}, or null; never reads memory. */
@@ -108,7 +153,7 @@ final class Heap {
 
     /** True when {@code address} is the start of a live block of {@code arena}. */
     boolean isLiveBlock(MappedArena arena, long address) {
-        return (address & (geometry.alignment() - 1)) == 0 && arena.isLive(address);
+        return (address & alignmentMask) == 0 && arena.isLive(address);
     }
 
     long blockSize(long block) {
@@ -135,6 +180,7 @@ final class Heap {
         }
         usable.clear();
         Arrays.fill(usedPools, 0);
+        Arrays.fill(usedPoolArenas, null);
         arenasCurrent = 0;
     }
 
@@ -155,18 +201,15 @@ final class Heap {
             PoolHeader.sizeClassIndex(pool, PoolHeader.NO_SIZE_CLASS);
         }
         usable.decrementHead();
-        pushUsed(pool, sizeClass);
-        count(pool, 1);
-        long block;
+        pushUsed(arena, pool, sizeClass);
         if (PoolHeader.sizeClassIndex(pool) == sizeClass) {
             // The pool last served this class: its free list is still in order (obmalloc's "luckily").
-            block = freeBlock(pool);
-            long next = nextFreeBlock(block);
-            checkFreeLink(arena, pool, block, next);
-            freeBlock(pool, next);
-        } else {
-            block = initPool(pool, sizeClass);
+            // An emptied pool holds at least two free blocks, so taking one leaves the list non-empty.
+            count(pool, 0);
+            return takeBlock(arena, pool, sizeClass);
         }
+        count(pool, 1);
+        long block = initPool(pool, sizeClass);
         arena.markLive(block);
         return block;
     }
@@ -204,23 +247,13 @@ final class Heap {
         }
     }
 
-    /**
-     * A free block's first word is user-writable once the block is freed, so a write after free could
-     * aim the list anywhere. A link must stay inside its pool's blocks, be aligned, and not be the start
-     * of a live block; otherwise this throws instead of handing out (or writing to) memory the pool does
-     * not own. It does not prove the link is a block boundary (that costs a division): it rules out a
-     * JVM crash, and the debug hooks catch the rest.
-     */
-    private void checkFreeLink(MappedArena arena, long pool, long block, long next) {
-        if (next != 0 && (Long.compareUnsigned(next - pool - headerSize, poolSize - headerSize) >= 0
-                || (next & (geometry.alignment() - 1)) != 0 || arena.isLive(next))) {
-            throw new IllegalStateException("free list of pool 0x" + Long.toHexString(pool)
-                    + " is corrupt: free block 0x" + Long.toHexString(block) + " links to 0x"
-                    + Long.toHexString(next) + " (was the block written after it was freed?)");
-        }
+    /** Kept out of line: the hot paths stay small enough for the JIT to inline them. */
+    private static IllegalStateException corruptFreeList(long pool, long block) {
+        return new IllegalStateException("free list of pool 0x" + Long.toHexString(pool) + " is corrupt: it links"
+                + " to 0x" + Long.toHexString(block) + " (was a block written after it was freed?)");
     }
 
-    private void pushUsed(long pool, int sizeClass) {
+    private void pushUsed(MappedArena arena, long pool, int sizeClass) {
         long head = usedPools[sizeClass];
         if (head == 0) {
             nextPool(pool, pool);
@@ -233,12 +266,14 @@ final class Heap {
             prevPool(head, pool);
         }
         usedPools[sizeClass] = pool;
+        usedPoolArenas[sizeClass] = arena;
     }
 
     private void unlinkUsed(long pool, int sizeClass) {
         long next = nextPool(pool);
         if (next == pool) {
             usedPools[sizeClass] = 0;
+            usedPoolArenas[sizeClass] = null;
             return;
         }
         long prev = prevPool(pool);
@@ -246,6 +281,7 @@ final class Heap {
         prevPool(next, prev);
         if (usedPools[sizeClass] == pool) {
             usedPools[sizeClass] = next;
+            usedPoolArenas[sizeClass] = arenaOfPool(next);
         }
     }
 

@@ -35,6 +35,8 @@ final class MappedArena {
     final long firstPool;
     final int totalPools;
     final Arena scope;
+    /** {@code scope.scope()}, kept to compare with a segment's scope in one load. */
+    final MemorySegment.Scope lifetime;
     final MemorySegment segment;
     private final long[] liveBlocks;
     private final int alignmentShift;
@@ -56,6 +58,7 @@ final class MappedArena {
         long lost = firstPool == base ? 0 : 1; // obmalloc gives up one pool when the base is unaligned
         this.totalPools = (int) (geometry.arenaSize() / geometry.poolSize() - lost);
         this.scope = scope;
+        this.lifetime = scope == null ? null : scope.scope();
         this.segment = segment;
         this.alignmentShift = geometry.alignmentShift();
         this.liveBlocks = new long[(int) ((geometry.arenaSize() >>> alignmentShift) + 63) / 64];
@@ -94,14 +97,20 @@ final class MappedArena {
         return (liveBlocks[bit >>> 6] & (1L << bit)) != 0;
     }
 
-    void markLive(long block) {
+    /** Marks a block live; false (and nothing changed) if it already was: the free list is corrupt. */
+    boolean markLive(long block) {
         int bit = bitIndex(block);
-        liveBlocks[bit >>> 6] |= 1L << bit;
+        long word = liveBlocks[bit >>> 6];
+        liveBlocks[bit >>> 6] = word | (1L << bit);
+        return (word & (1L << bit)) == 0;
     }
 
-    void markFree(long block) {
+    /** Marks a block free; false (and nothing changed) if it was not live: not a block to free. */
+    boolean markFree(long block) {
         int bit = bitIndex(block);
-        liveBlocks[bit >>> 6] &= ~(1L << bit);
+        long word = liveBlocks[bit >>> 6];
+        liveBlocks[bit >>> 6] = word & ~(1L << bit);
+        return (word & (1L << bit)) != 0;
     }
 
     /** Number of live-block bits set in {@code [from, to)}; used by invariant checks. */

@@ -2,11 +2,12 @@ package org.jpymalloc;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.jpymalloc.NativeMemory.EVERYTHING;
 
 /**
@@ -46,92 +47,94 @@ final class PoolHeader {
             JAVA_INT.withName("nextOffset"),
             JAVA_INT.withName("maxNextOffset")).withName("pool_header");
 
-    private static final VarHandle COUNT = handle("count");
-    private static final VarHandle FREE_BLOCK = handle("freeBlock");
-    private static final VarHandle NEXT_POOL = handle("nextPool");
-    private static final VarHandle PREV_POOL = handle("prevPool");
-    private static final VarHandle ARENA_INDEX = handle("arenaIndex");
-    private static final VarHandle SIZE_CLASS_INDEX = handle("sizeClassIndex");
-    private static final VarHandle NEXT_OFFSET = handle("nextOffset");
-    private static final VarHandle MAX_NEXT_OFFSET = handle("maxNextOffset");
+    // Byte offsets of the fields, derived from LAYOUT once. Accesses use the unaligned layouts: every
+    // address here is aligned anyway, and skipping the alignment check keeps each access a plain move.
+    private static final long COUNT = offset("count");
+    private static final long FREE_BLOCK = offset("freeBlock");
+    private static final long NEXT_POOL = offset("nextPool");
+    private static final long PREV_POOL = offset("prevPool");
+    private static final long ARENA_INDEX = offset("arenaIndex");
+    private static final long SIZE_CLASS_INDEX = offset("sizeClassIndex");
+    private static final long NEXT_OFFSET = offset("nextOffset");
+    private static final long MAX_NEXT_OFFSET = offset("maxNextOffset");
 
     private PoolHeader() {
     }
 
     static int count(long pool) {
-        return (int) COUNT.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + COUNT);
     }
 
     static void count(long pool, int value) {
-        COUNT.set(EVERYTHING, pool, value);
+        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + COUNT, value);
     }
 
     static long freeBlock(long pool) {
-        return (long) FREE_BLOCK.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_LONG_UNALIGNED, pool + FREE_BLOCK);
     }
 
     static void freeBlock(long pool, long block) {
-        FREE_BLOCK.set(EVERYTHING, pool, block);
+        EVERYTHING.set(JAVA_LONG_UNALIGNED, pool + FREE_BLOCK, block);
     }
 
     static long nextPool(long pool) {
-        return (long) NEXT_POOL.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_LONG_UNALIGNED, pool + NEXT_POOL);
     }
 
     static void nextPool(long pool, long next) {
-        NEXT_POOL.set(EVERYTHING, pool, next);
+        EVERYTHING.set(JAVA_LONG_UNALIGNED, pool + NEXT_POOL, next);
     }
 
     static long prevPool(long pool) {
-        return (long) PREV_POOL.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_LONG_UNALIGNED, pool + PREV_POOL);
     }
 
     static void prevPool(long pool, long prev) {
-        PREV_POOL.set(EVERYTHING, pool, prev);
+        EVERYTHING.set(JAVA_LONG_UNALIGNED, pool + PREV_POOL, prev);
     }
 
     static int arenaIndex(long pool) {
-        return (int) ARENA_INDEX.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + ARENA_INDEX);
     }
 
     static void arenaIndex(long pool, int index) {
-        ARENA_INDEX.set(EVERYTHING, pool, index);
+        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + ARENA_INDEX, index);
     }
 
     static int sizeClassIndex(long pool) {
-        return (int) SIZE_CLASS_INDEX.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + SIZE_CLASS_INDEX);
     }
 
     static void sizeClassIndex(long pool, int index) {
-        SIZE_CLASS_INDEX.set(EVERYTHING, pool, index);
+        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + SIZE_CLASS_INDEX, index);
     }
 
     static int nextOffset(long pool) {
-        return (int) NEXT_OFFSET.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + NEXT_OFFSET);
     }
 
     static void nextOffset(long pool, int offset) {
-        NEXT_OFFSET.set(EVERYTHING, pool, offset);
+        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + NEXT_OFFSET, offset);
     }
 
     static int maxNextOffset(long pool) {
-        return (int) MAX_NEXT_OFFSET.get(EVERYTHING, pool);
+        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + MAX_NEXT_OFFSET);
     }
 
     static void maxNextOffset(long pool, int offset) {
-        MAX_NEXT_OFFSET.set(EVERYTHING, pool, offset);
+        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + MAX_NEXT_OFFSET, offset);
     }
 
     /** The first word of a free block: the next free block of the same pool, or 0. */
     static long nextFreeBlock(long block) {
-        return EVERYTHING.get(JAVA_LONG, block);
+        return EVERYTHING.get(JAVA_LONG_UNALIGNED, block);
     }
 
     static void nextFreeBlock(long block, long next) {
-        EVERYTHING.set(JAVA_LONG, block, next);
+        EVERYTHING.set(JAVA_LONG_UNALIGNED, block, next);
     }
 
-    private static VarHandle handle(String field) {
-        return LAYOUT.varHandle(groupElement(field));
+    private static long offset(String field) {
+        return LAYOUT.byteOffset(groupElement(field));
     }
 }

@@ -1,0 +1,137 @@
+package org.jpymalloc.bench.jmh;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.jpymalloc.PyMalloc;
+import org.jpymalloc.bench.NativePeers;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Question: what does one allocate, write one long, free round trip cost, per allocator, per size?
+ *
+ * <p>Every peer hands the caller something it can write through and then frees it: a
+ * {@link MemorySegment} of the requested size (jpymalloc, malloc and mimalloc wrapped with
+ * {@code reinterpret}, a fresh confined {@link Arena}), or a pooled direct {@link ByteBuf} (Netty). The
+ * write keeps the memory honest: a result no one touches could be optimised into less than an allocation.
+ * {@code mallocRawAddress} shows what the segment wrapper costs malloc.
+ */
+@State(Scope.Thread)
+public class AllocFreePairBenchmark extends BenchmarkDefaults {
+
+    @Param({"16", "64", "256", "512"})
+    public int size;
+
+    /**
+     * Blocks of the same size each peer keeps live while the pairs run. With 1 (the steady state of any
+     * program that holds objects of that size) the pair's pool stays in use; with 0 the heap is empty,
+     * so pymalloc's pool empties on every free and is taken back on the next allocation (its worst case,
+     * and CPython's too).
+     */
+    @Param({"1", "0"})
+    public int resident;
+
+    private MemorySegment residentPymalloc;
+    private long residentLibc;
+    private long residentMimalloc;
+    private ByteBuf residentNetty;
+
+    private PyMalloc pymalloc;
+    private NativePeers.CAllocator libc;
+    private NativePeers.CAllocator mimalloc;
+    private PooledByteBufAllocator netty;
+    private long counter;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        pymalloc = PyMalloc.ofConfined();
+        libc = NativePeers.libc();
+        mimalloc = NativePeers.mimalloc().orElse(null);
+        netty = PooledByteBufAllocator.DEFAULT;
+        if (resident > 0) {
+            residentPymalloc = pymalloc.allocate(size);
+            residentLibc = libc.malloc(size);
+            residentMimalloc = mimalloc == null ? 0 : mimalloc.malloc(size);
+            residentNetty = netty.directBuffer(size);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (resident > 0) {
+            pymalloc.free(residentPymalloc);
+            libc.free(residentLibc);
+            if (mimalloc != null) {
+                mimalloc.free(residentMimalloc);
+            }
+            residentNetty.release();
+        }
+        pymalloc.close();
+    }
+
+    @Benchmark
+    public long jpymalloc() {
+        MemorySegment s = pymalloc.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        pymalloc.free(s);
+        return s.address();
+    }
+
+    @Benchmark
+    public long malloc() {
+        MemorySegment s = libc.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        libc.free(s.address());
+        return s.address();
+    }
+
+    @Benchmark
+    public long mallocRawAddress() {
+        long address = libc.malloc(size);
+        MemorySegment.NULL.reinterpret(Long.MAX_VALUE).set(ValueLayout.JAVA_LONG, address, ++counter);
+        libc.free(address);
+        return address;
+    }
+
+    @Benchmark
+    public long mimalloc() {
+        MemorySegment s = mimallocPeer().allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        mimalloc.free(s.address());
+        return s.address();
+    }
+
+    @Benchmark
+    public long arenaOfConfined() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(size);
+            s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+            return s.address();
+        }
+    }
+
+    @Benchmark
+    public int nettyPooledDirect() {
+        ByteBuf buf = netty.directBuffer(size);
+        buf.setLong(0, ++counter);
+        int capacity = buf.capacity();
+        buf.release();
+        return capacity;
+    }
+
+    private NativePeers.CAllocator mimallocPeer() {
+        if (mimalloc == null) {
+            throw new IllegalStateException("libmimalloc.so.2 is not installed (apt-get install libmimalloc2.0)");
+        }
+        return mimalloc;
+    }
+}
