@@ -103,6 +103,15 @@ public record MallocStats(
     }
 
     /**
+     * The pymalloc part of CPython's {@code sys._debugmallocstats()} for this snapshot, in exactly
+     * CPython's text format (header, column widths, labels, thousands separators, blank lines), to put
+     * side by side with {@code python3.9 -c "import sys; sys._debugmallocstats()"}.
+     */
+    public String toDebugMallocStats() {
+        return DebugMallocStatsFormat.render(this);
+    }
+
+    /**
      * Checks CPython's accounting identity (every mapped byte is in exactly one category).
      *
      * @throws IllegalStateException naming both sides if it does not hold
