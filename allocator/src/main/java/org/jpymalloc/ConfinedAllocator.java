@@ -27,7 +27,7 @@ final class ConfinedAllocator implements PyMalloc {
 
     ConfinedAllocator(Geometry geometry) {
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        this.heap = new Heap(geometry, false);
+        this.heap = new Heap(geometry);
         this.system = new SystemPath(false);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
@@ -68,17 +68,9 @@ final class ConfinedAllocator implements PyMalloc {
         checkAccess();
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
         MappedArena arena = heap.arenaOf(address);
-        if (arena == null || !ownsScope(arena, segment) || !heap.free(arena, address)) {
+        if (arena == null || !arena.owns(segment) || !heap.free(arena, address)) {
             freeNotInPool(segment, arena);
         }
-    }
-
-    /**
-     * Whether the segment's scope is the arena's: identity, as the JDK's scope objects are unique per
-     * lifetime (an {@code equals} call through the {@code Scope} interface would not inline).
-     */
-    private static boolean ownsScope(MappedArena arena, MemorySegment segment) {
-        return segment.isNative() && arena.lifetime == segment.scope();
     }
 
     /** Off the hot path: a system block, or not a block of this allocator at all. */
@@ -106,7 +98,7 @@ final class ConfinedAllocator implements PyMalloc {
     }
 
     private boolean isLivePoolBlock(MemorySegment segment, MappedArena arena, long address) {
-        return ownsScope(arena, segment) && heap.isLiveBlock(arena, address);
+        return arena.owns(segment) && heap.isLiveBlock(arena, address);
     }
 
     /** The live system block behind {@code segment}, or an exception saying what the segment is. */
@@ -117,17 +109,7 @@ final class ConfinedAllocator implements PyMalloc {
         if (arena != null) {
             throw Checks.badSegment(segment, BlockDiagnosis.describe(heap, arena, segment));
         }
-        SystemPath.Block block = system.find(segment.address());
-        if (block == null) {
-            throw Checks.badSegment(segment, segment.scope().isAlive()
-                    ? "was never allocated by this allocator (or was already freed)"
-                    : "belongs to memory already freed: its block was freed or reallocated, or its allocator closed");
-        }
-        if (block.scope().scope() != segment.scope()) {
-            throw Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
-                    + " allocated later (the one it came from was already freed)");
-        }
-        return block;
+        return system.blockOf(segment);
     }
 
     @Override

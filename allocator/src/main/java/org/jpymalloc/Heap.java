@@ -2,6 +2,7 @@ package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static org.jpymalloc.PoolHeader.count;
 import static org.jpymalloc.PoolHeader.freeBlock;
@@ -35,6 +36,8 @@ import static org.jpymalloc.PoolHeader.prevPool;
 final class Heap {
 
     final Geometry geometry;
+    /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
+    final ReentrantLock lock;
     private final boolean shared;
     private final long poolMask;
     private final long poolSize;
@@ -46,18 +49,29 @@ final class Heap {
     private final MappedArena[] usedPoolArenas;
     private final UsableArenas usable;
     private final ArenaMap arenaMap;
+    private final ArenaCounters counters;
+    /** The arena found last by {@link #arenaOf}: most frees in a small heap hit it without hashing. */
+    private MappedArena lastArena;
     private MappedArena[] arenas = new MappedArena[8];
     private int[] freeArenaSlots = new int[8];
     private int freeArenaSlotCount;
     private int arenaSlotsUsed;
 
-    private long arenasAllocatedTotal;
-    private int arenasCurrent;
-    private int arenasHighwater;
+    private int arenaCount;
 
-    Heap(Geometry geometry, boolean shared) {
+    /** A heap of its own, for a confined allocator. */
+    Heap(Geometry geometry) {
+        this(geometry, false, new ArenaMap(geometry), new ArenaCounters());
+    }
+
+    /**
+     * A heap whose arenas register in {@code arenaMap} and count in {@code counters}, both possibly shared
+     * with other heaps; a {@code shared} heap has a lock and maps arenas with shared scopes.
+     */
+    Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters) {
         this.geometry = geometry;
         this.shared = shared;
+        this.lock = shared ? new ReentrantLock() : null;
         this.poolSize = geometry.poolSize();
         this.poolMask = poolSize - 1;
         this.headerSize = geometry.poolHeaderSize();
@@ -69,7 +83,8 @@ final class Heap {
         this.usedPools = new long[geometry.sizeClassCount()];
         this.usedPoolArenas = new MappedArena[geometry.sizeClassCount()];
         this.usable = new UsableArenas(geometry);
-        this.arenaMap = new ArenaMap(geometry);
+        this.arenaMap = arenaMap;
+        this.counters = counters;
     }
 
     /** Allocates a block of size class {@code sizeClass}; answers its address. */
@@ -146,9 +161,17 @@ final class Heap {
         return true;
     }
 
-    /** The arena owning {@code address}, or null; never reads memory. */
+    /** The arena owning {@code address} (this heap's or, in a shared map, another's), or null; never reads memory. */
     MappedArena arenaOf(long address) {
-        return arenaMap.lookup(address);
+        MappedArena last = lastArena;
+        if (last != null && last.contains(address)) {
+            return last;
+        }
+        MappedArena found = arenaMap.lookup(address);
+        if (found != null && found.heap == this) {
+            lastArena = found;
+        }
+        return found;
     }
 
     /** True when {@code address} is the start of a live block of {@code arena}. */
@@ -176,12 +199,14 @@ final class Heap {
                 arenaMap.remove(arena);
                 arena.unmap();
                 arenas[i] = null;
+                counters.unmapped();
             }
         }
         usable.clear();
         Arrays.fill(usedPools, 0);
         Arrays.fill(usedPoolArenas, null);
-        arenasCurrent = 0;
+        lastArena = null;
+        arenaCount = 0;
     }
 
     // ---- pools ----
@@ -294,17 +319,16 @@ final class Heap {
         }
         MappedArena arena;
         try {
-            arena = MappedArena.map(index, geometry, shared);
+            arena = MappedArena.map(this, index, shared);
         } catch (NativeMemory.NativeCallException e) {
             releaseSlot(index);
             throw new OutOfMemoryError("cannot map a new " + geometry.arenaSize() + "-byte arena: "
-                    + e.getMessage() + "; " + arenasCurrent + " arenas are mapped");
+                    + e.getMessage() + "; " + counters.current() + " arenas are mapped");
         }
         arenas[index] = arena;
         arenaMap.add(arena);
-        arenasAllocatedTotal++;
-        arenasCurrent++;
-        arenasHighwater = Math.max(arenasHighwater, arenasCurrent);
+        arenaCount++;
+        counters.mapped();
         return arena;
     }
 
@@ -312,7 +336,11 @@ final class Heap {
         arenaMap.remove(arena);
         arenas[arena.index] = null;
         releaseSlot(arena.index);
-        arenasCurrent--;
+        if (lastArena == arena) {
+            lastArena = null;
+        }
+        arenaCount--;
+        counters.unmapped();
         arena.unmap();
     }
 
@@ -354,16 +382,13 @@ final class Heap {
         void pool(MappedArena arena, long pool, int sizeClass, int liveBlocks, boolean full);
     }
 
-    long arenasAllocatedTotal() {
-        return arenasAllocatedTotal;
+    /** Arenas mapped by this heap now. */
+    int arenaCount() {
+        return arenaCount;
     }
 
-    int arenasCurrent() {
-        return arenasCurrent;
-    }
-
-    int arenasHighwater() {
-        return arenasHighwater;
+    ArenaCounters counters() {
+        return counters;
     }
 
     long usedPoolHead(int sizeClass) {

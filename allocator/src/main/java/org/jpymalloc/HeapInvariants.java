@@ -46,8 +46,8 @@ final class HeapInvariants {
                 checkArena(arena);
             }
         }
-        check(arenas == heap.arenasCurrent(), "arena table holds " + arenas + " arenas, counter says "
-                + heap.arenasCurrent());
+        check(arenas == heap.arenaCount(), "arena table holds " + arenas + " arenas, counter says "
+                + heap.arenaCount());
         int listed = heap.usableArenas().checkInvariants();
         check(listed == usable, listed + " arenas on the usable list, " + usable + " with free pools");
     }

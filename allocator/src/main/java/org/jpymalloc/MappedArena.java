@@ -29,6 +29,8 @@ import java.lang.foreign.MemorySegment;
  */
 final class MappedArena {
 
+    /** The heap whose pools these are; in a shared allocator, its lock guards this arena. */
+    final Heap heap;
     final int index;
     final long base;
     final long byteSize;
@@ -41,6 +43,8 @@ final class MappedArena {
     private final long[] liveBlocks;
     private final int alignmentShift;
 
+    /** False once unmapped (read under the owning heap's lock in a shared allocator). */
+    boolean mapped = true;
     long freePools;
     int freePoolCount;
     long nextVirginPool;
@@ -49,7 +53,8 @@ final class MappedArena {
     MappedArena prevUsable;
 
     /** Describes an arena at {@code base}; {@link #map} is the way to get a real one (tests use this for fakes). */
-    MappedArena(int index, long base, Geometry geometry, Arena scope, MemorySegment segment) {
+    MappedArena(Heap heap, int index, long base, Geometry geometry, Arena scope, MemorySegment segment) {
+        this.heap = heap;
         this.index = index;
         this.base = base;
         this.byteSize = geometry.arenaSize();
@@ -67,21 +72,34 @@ final class MappedArena {
     }
 
     /**
-     * Maps a new arena. Its scope is a confined or shared {@link Arena} matching the allocator's thread
-     * model; closing that scope unmaps the memory.
+     * Maps a new arena for {@code heap}. Its scope is a confined or shared {@link Arena} matching the
+     * allocator's thread model; closing that scope unmaps the memory.
      */
-    static MappedArena map(int index, Geometry geometry, boolean shared) throws NativeMemory.NativeCallException {
-        long size = geometry.arenaSize();
+    static MappedArena map(Heap heap, int index, boolean shared) throws NativeMemory.NativeCallException {
+        long size = heap.geometry.arenaSize();
         long base = NativeMemory.mmap(size);
         Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
         MemorySegment segment = MemorySegment.ofAddress(base)
                 .reinterpret(size, scope, ignored -> NativeMemory.munmap(base, size));
-        return new MappedArena(index, base, geometry, scope, segment);
+        return new MappedArena(heap, index, base, heap.geometry, scope, segment);
     }
 
-    /** Invalidates every segment sliced from this arena, then returns its memory to the OS. */
+    /**
+     * Invalidates every segment sliced from this arena, then returns its memory to the OS. For a shared
+     * scope, closing makes the JDK wait (a handshake) until no thread is inside an access to it.
+     */
     void unmap() {
+        mapped = false;
         scope.close();
+    }
+
+    /**
+     * Whether {@code segment} was sliced from this arena: native, and of this arena's scope. Identity,
+     * as the JDK's scope objects are unique per lifetime (an {@code equals} call through the
+     * {@code Scope} interface would not inline on the hot path).
+     */
+    boolean owns(MemorySegment segment) {
+        return segment.isNative() && lifetime == segment.scope();
     }
 
     boolean contains(long address) {

@@ -24,7 +24,9 @@ import java.lang.foreign.SegmentAllocator;
  *
  * <p><b>Threads.</b> An allocator from {@link #ofConfined()} belongs to the thread that created it:
  * calls from another thread, and access to its segments from another thread, throw
- * {@link WrongThreadException}, as for {@link java.lang.foreign.Arena#ofConfined()}.
+ * {@link WrongThreadException}, as for {@link java.lang.foreign.Arena#ofConfined()}. An allocator from
+ * {@link #ofShared()} may be used by any thread: any thread may free or reallocate any block, and
+ * segments are accessible from every thread, as for {@link java.lang.foreign.Arena#ofShared()}.
  *
  * <p><b>Misuse.</b> Bad sizes and alignments, freeing a segment this allocator did not hand out (a heap
  * segment, another allocator's block, an interior address, a block already freed) and any call after
@@ -41,6 +43,51 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
     /** A confined allocator with the given geometry. */
     static PyMalloc ofConfined(Geometry geometry) {
         return new ConfinedAllocator(geometry);
+    }
+
+    /** A thread-safe allocator with the default geometry, {@link Geometry#CPYTHON_3_9}. */
+    static PyMalloc ofShared() {
+        return ofShared(Geometry.CPYTHON_3_9);
+    }
+
+    /**
+     * A thread-safe allocator with the given geometry: pymalloc heaps striped by thread, each with its own
+     * lock; a block freed by another thread goes back to its own pool (see docs/design.md).
+     */
+    static PyMalloc ofShared(Geometry geometry) {
+        return new SharedAllocator(geometry);
+    }
+
+    /** A builder for an allocator with options: {@code PyMalloc.builder().geometry(g).shared(true).build()}. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of an allocator; each setter validates its value. Not thread-safe. */
+    final class Builder {
+
+        private Geometry geometry = Geometry.CPYTHON_3_9;
+        private boolean shared;
+
+        private Builder() {
+        }
+
+        /** The geometry; default {@link Geometry#CPYTHON_3_9}. */
+        public Builder geometry(Geometry geometry) {
+            this.geometry = java.util.Objects.requireNonNull(geometry, "geometry");
+            return this;
+        }
+
+        /** Whether any thread may use the allocator ({@link #ofShared()}); default false (confined). */
+        public Builder shared(boolean shared) {
+            this.shared = shared;
+            return this;
+        }
+
+        /** A new allocator; a confined one belongs to the calling thread. */
+        public PyMalloc build() {
+            return shared ? new SharedAllocator(geometry) : new ConfinedAllocator(geometry);
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ final class StatsCollector implements Heap.PoolVisitor {
     private final long[] blocks;
     private long unusedPools;
     private long alignmentBytes;
+    private long arenas;
 
     private StatsCollector(Geometry geometry) {
         this.geometry = geometry;
@@ -25,13 +26,24 @@ final class StatsCollector implements Heap.PoolVisitor {
     }
 
     static MallocStats collect(Heap heap, SystemPath system) {
-        StatsCollector collector = new StatsCollector(heap.geometry);
-        heap.visitPools(collector);
-        return collector.snapshot(heap, system);
+        return collect(java.util.List.of(heap), system);
+    }
+
+    /**
+     * One snapshot of several heaps sharing arena counters. The caller makes each walk safe (a shared
+     * allocator holds each heap's lock while it is walked).
+     */
+    static MallocStats collect(List<Heap> heaps, SystemPath system) {
+        StatsCollector collector = new StatsCollector(heaps.getFirst().geometry);
+        for (Heap heap : heaps) {
+            heap.visitPools(collector);
+        }
+        return collector.snapshot(heaps.getFirst().counters(), system);
     }
 
     @Override
     public void arena(MappedArena arena) {
+        arenas++;
         unusedPools += arena.freePoolCount;
         if (arena.firstPool != arena.base) {
             alignmentBytes += geometry.poolSize();
@@ -47,16 +59,17 @@ final class StatsCollector implements Heap.PoolVisitor {
         }
     }
 
-    private MallocStats snapshot(Heap heap, SystemPath system) {
+    private MallocStats snapshot(ArenaCounters counters, SystemPath system) {
         List<MallocStats.SizeClassStats> classes = new ArrayList<>(pools.length);
         for (int c = 0; c < pools.length; c++) {
             long available = pools[c] * geometry.blocksPerPool(c) - blocks[c];
             classes.add(new MallocStats.SizeClassStats(c, geometry.blockSize(c), pools[c], fullPools[c], blocks[c],
                     available));
         }
-        long total = heap.arenasAllocatedTotal();
-        return new MallocStats(geometry, classes, total, total - heap.arenasCurrent(), heap.arenasHighwater(),
-                heap.arenasCurrent(), unusedPools, alignmentBytes, system.liveCount(), system.liveBytes(),
+        long current = arenas;
+        long total = counters.allocatedTotal();
+        return new MallocStats(geometry, classes, total, total - current, Math.max(counters.highwater(), current),
+                current, unusedPools, alignmentBytes, system.liveCount(), system.liveBytes(),
                 system.totalAllocations(), system.peakLiveBytes());
     }
 }

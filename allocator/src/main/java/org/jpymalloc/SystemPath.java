@@ -15,6 +15,10 @@ import java.util.Map;
  * the allocator closes): unlike a pool block, a freed system block's segment can never reach memory
  * that {@code free} gave back to the C library. The live blocks are kept in a map, so ownership and
  * double frees are decided without touching the C library, and {@code close} can free them all.
+ *
+ * <p>Not thread-safe: a shared allocator calls it under a lock of its own. In a shared allocator each
+ * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads: freeing
+ * a system block there costs microseconds, the price of never letting a stale segment reach freed memory.
  */
 final class SystemPath {
 
@@ -53,6 +57,24 @@ final class SystemPath {
     /** The live block at {@code address}, or null if the system path did not hand it out. */
     Block find(long address) {
         return live.get(address);
+    }
+
+    /**
+     * The live system block behind {@code segment} (a native segment no arena owns), or an
+     * {@link IllegalArgumentException} saying what the segment is.
+     */
+    Block blockOf(MemorySegment segment) {
+        Block block = live.get(segment.address());
+        if (block == null) {
+            throw Checks.badSegment(segment, segment.scope().isAlive()
+                    ? "was never allocated by this allocator (or was already freed)"
+                    : "belongs to memory already freed: its block was freed or reallocated, or its allocator closed");
+        }
+        if (block.scope().scope() != segment.scope()) {
+            throw Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
+                    + " allocated later (the one it came from was already freed)");
+        }
+        return block;
     }
 
     void free(Block block) {

@@ -50,8 +50,18 @@ class AllocatorModelPropertiesTest {
         run(chain, Geometry.CPYTHON_3_10);
     }
 
+    @Property(tries = 20)
+    void sharedModeAgreesWithTheModel(@ForAll("chains") ActionChain<Model> chain) {
+        run(chain, TINY, true);
+    }
+
     private static void run(ActionChain<Model> chain, Geometry geometry) {
+        run(chain, geometry, false);
+    }
+
+    private static void run(ActionChain<Model> chain, Geometry geometry, boolean shared) {
         Model.nextGeometry = geometry;
+        Model.nextShared = shared;
         Model last = null;
         try {
             chain.withInvariant(Model::check).run();
@@ -162,13 +172,15 @@ class AllocatorModelPropertiesTest {
     /** The allocator under test and what it should hold. */
     static final class Model {
         static Geometry nextGeometry = Geometry.CPYTHON_3_9;
+        static boolean nextShared;
 
         /** A live block; {@code sizeClass} is -1 for the system path. */
         record Live(MemorySegment segment, long cookie, int sizeClass) {
         }
 
         final Geometry geometry = nextGeometry;
-        ConfinedAllocator allocator = (ConfinedAllocator) PyMalloc.ofConfined(geometry);
+        final boolean shared = nextShared;
+        PyMalloc allocator = open();
         final List<Live> live = new ArrayList<>();
         private long cookies;
 
@@ -212,7 +224,7 @@ class AllocatorModelPropertiesTest {
         void closeAndReopen() {
             closeAndCheck();
             live.clear();
-            allocator = (ConfinedAllocator) PyMalloc.ofConfined(geometry);
+            allocator = open();
         }
 
         void closeAndCheck() {
@@ -231,8 +243,16 @@ class AllocatorModelPropertiesTest {
             live.add(new Live(s, cookie, sizeClass));
         }
 
+        private PyMalloc open() {
+            return shared ? PyMalloc.ofShared(geometry) : PyMalloc.ofConfined(geometry);
+        }
+
         void check() {
-            allocator.checkInvariants();
+            if (allocator instanceof SharedAllocator s) {
+                s.checkInvariants();
+            } else {
+                ((ConfinedAllocator) allocator).checkInvariants();
+            }
             List<Live> byAddress = new ArrayList<>(live);
             byAddress.sort(Comparator.comparingLong(l -> l.segment().address()));
             for (int i = 1; i < byAddress.size(); i++) {

@@ -17,7 +17,7 @@ class ArenaMapTest {
     private static final long MIB = 1 << 20;
 
     private static MappedArena fake(int index, long base) {
-        return new MappedArena(index, base, G, null, null);
+        return new MappedArena(null, index, base, G, null, null);
     }
 
     @Test

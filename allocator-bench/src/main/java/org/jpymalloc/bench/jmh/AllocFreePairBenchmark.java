@@ -46,6 +46,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     private ByteBuf residentNetty;
 
     private PyMalloc pymalloc;
+    private PyMalloc shared;
+    private MemorySegment residentShared;
     private NativePeers.CAllocator libc;
     private NativePeers.CAllocator mimalloc;
     private PooledByteBufAllocator netty;
@@ -54,11 +56,13 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     @Setup(Level.Trial)
     public void setUp() {
         pymalloc = PyMalloc.ofConfined();
+        shared = PyMalloc.ofShared();
         libc = NativePeers.libc();
         mimalloc = NativePeers.mimalloc().orElse(null);
         netty = PooledByteBufAllocator.DEFAULT;
         if (resident > 0) {
             residentPymalloc = pymalloc.allocate(size);
+            residentShared = shared.allocate(size);
             residentLibc = libc.malloc(size);
             residentMimalloc = mimalloc == null ? 0 : mimalloc.malloc(size);
             residentNetty = netty.directBuffer(size);
@@ -69,6 +73,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     public void tearDown() {
         if (resident > 0) {
             pymalloc.free(residentPymalloc);
+            shared.free(residentShared);
             libc.free(residentLibc);
             if (mimalloc != null) {
                 mimalloc.free(residentMimalloc);
@@ -76,6 +81,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
             residentNetty.release();
         }
         pymalloc.close();
+        shared.close();
     }
 
     @Benchmark
@@ -83,6 +89,15 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         MemorySegment s = pymalloc.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         pymalloc.free(s);
+        return s.address();
+    }
+
+    /** The thread-safe allocator on one thread: what its stripe lock costs over the confined one. */
+    @Benchmark
+    public long jpymallocShared() {
+        MemorySegment s = shared.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        shared.free(s);
         return s.address();
     }
 

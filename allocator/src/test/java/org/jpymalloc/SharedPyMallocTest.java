@@ -1,0 +1,90 @@
+package org.jpymalloc;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The contract, run on the shared allocator, plus what only it promises: any thread, any block. */
+class SharedPyMallocTest extends AbstractPyMallocContractTest {
+
+    @Override
+    protected PyMalloc create(Geometry geometry) {
+        return PyMalloc.ofShared(geometry);
+    }
+
+    @Override
+    protected void checkInvariants(PyMalloc allocator) {
+        ((SharedAllocator) allocator).checkInvariants();
+    }
+
+    @Test
+    void anyThreadMayFreeReallocateAndAccessAnyBlock() {
+        MemorySegment small = allocator.allocate(40);
+        MemorySegment big = allocator.allocate(3000);
+        LiveBlocks.fill(small, 1);
+        LiveBlocks.fill(big, 2);
+        AtomicReference<MemorySegment> fromOther = new AtomicReference<>();
+        assertNull(onOtherThread(() -> {
+            LiveBlocks.assertPattern(small, 1);
+            LiveBlocks.assertPattern(big, 2);
+            allocator.free(small);
+            MemorySegment r = allocator.reallocate(big, 5000);
+            LiveBlocks.assertPattern(r.asSlice(0, 3000), 2);
+            allocator.free(r);
+            MemorySegment mine = allocator.allocate(24);
+            LiveBlocks.fill(mine, 3);
+            fromOther.set(mine);
+        }));
+        LiveBlocks.assertPattern(fromOther.get(), 3);
+        allocator.free(fromOther.get());
+        assertStillWorks();
+    }
+
+    @Test
+    void aBlockFreedByAnotherThreadGoesBackToItsOwnPool() {
+        MemorySegment a = allocator.allocate(64);
+        long before = allocator.stats().sizeClasses().get(3).blocksInUse();
+        assertNull(onOtherThread(() -> allocator.free(a)));
+        assertEquals(before - 1, allocator.stats().sizeClasses().get(3).blocksInUse());
+        assertEquals(a.address(), allocator.allocate(64).address(), "LIFO: the freed block is reused first");
+    }
+
+    @Test
+    void misuseFromAnotherThreadIsRejectedToo() {
+        MemorySegment a = allocator.allocate(48);
+        allocator.free(a);
+        Throwable e = onOtherThread(() -> allocator.free(a));
+        assertTrue(e instanceof IllegalArgumentException && e.getMessage().contains("double free"), String.valueOf(e));
+        assertStillWorks();
+    }
+
+    @Test
+    void callsAfterCloseFromAnyThreadThrow() {
+        allocator.close();
+        Throwable e = onOtherThread(() -> allocator.allocate(16));
+        assertTrue(e instanceof IllegalStateException && e.getMessage().contains("closed"), String.valueOf(e));
+    }
+
+    @Test
+    void theBuilderMakesSharedAndConfinedAllocators() {
+        try (PyMalloc shared = PyMalloc.builder().geometry(Geometry.CPYTHON_3_10).shared(true).build()) {
+            assertEquals(Geometry.CPYTHON_3_10, shared.geometry());
+            MemorySegment s = shared.allocate(100);
+            assertNull(onOtherThread(() -> shared.free(s)));
+        }
+        try (PyMalloc confined = PyMalloc.builder().build()) {
+            MemorySegment s = confined.allocate(100);
+            assertTrue(onOtherThread(() -> s.get(ValueLayout.JAVA_BYTE, 0)) instanceof WrongThreadException);
+            confined.free(s);
+        }
+        NullPointerException e = assertThrows(NullPointerException.class, () -> PyMalloc.builder().geometry(null));
+        assertEquals("geometry", e.getMessage());
+    }
+}

@@ -1,0 +1,96 @@
+package org.jpymalloc;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Threads that die and virtual threads by the hundred thousand: the shared allocator keeps no
+ * per-thread state, so nothing leaks when a thread dies and nothing grows with the number of threads.
+ */
+class SharedThreadLifecycleTest {
+
+    @Test
+    void blocksOfDeadThreadsAreFreedByOthersAndTheirArenasGoBack() throws Exception {
+        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        ConcurrentLinkedQueue<MemorySegment> orphans = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 5_000; i++) {
+                    MemorySegment s = allocator.allocate(16 + i % 497);
+                    SharedStressTest.writeCookie(s);
+                    orphans.add(s);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(80_000, allocator.stats().blocksInUse(), "all 16 threads are dead; their blocks live on");
+        for (MemorySegment s; (s = orphans.poll()) != null; ) {
+            allocator.free(SharedStressTest.checkCookie(s));
+        }
+        allocator.checkInvariants();
+        MallocStats stats = allocator.stats().checkIdentity();
+        assertEquals(0, stats.blocksInUse());
+        assertTrue(stats.arenasCurrent() <= allocator.stripeCount(), "arenas kept: " + stats.arenasCurrent());
+        allocator.close();
+    }
+
+    @Test
+    void aHundredThousandLiveVirtualThreadsCostOnlyTheirBlocks() throws Exception {
+        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        int threads = 100_000;
+        CountDownLatch allocated = new CountDownLatch(threads);
+        CountDownLatch release = new CountDownLatch(1);
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < threads; i++) {
+                executor.submit(() -> {
+                    MemorySegment s = allocator.allocate(32);
+                    SharedStressTest.writeCookie(s);
+                    allocated.countDown();
+                    release.await();
+                    allocator.free(SharedStressTest.checkCookie(s));
+                    return null;
+                });
+            }
+            allocated.await();
+            MallocStats live = allocator.stats();
+            assertEquals(threads, live.blocksInUse());
+            // 100,000 blocks of 32 bytes fill 100,000 / 126 pools: the cost follows the blocks, not the threads.
+            long pools = live.poolsInUse();
+            assertTrue(pools <= threads / 126 + allocator.stripeCount(), "pools in use: " + pools);
+            release.countDown();
+        }
+        MallocStats after = allocator.stats().checkIdentity();
+        assertEquals(0, after.blocksInUse());
+        assertTrue(after.arenasCurrent() <= allocator.stripeCount());
+        allocator.close();
+    }
+
+    @Test
+    void aMillionShortVirtualThreadsLeaveNothingBehind() throws Exception {
+        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 1_000_000; i++) {
+                int size = 1 + i % 512;
+                executor.submit(() -> allocator.free(allocator.allocate(size)));
+            }
+        }
+        MallocStats stats = allocator.stats().checkIdentity();
+        assertEquals(0, stats.blocksInUse());
+        assertTrue(stats.arenasCurrent() <= allocator.stripeCount(), "arenas: " + stats.arenasCurrent());
+        assertTrue(stats.arenasHighwater() <= 4L * allocator.stripeCount(),
+                "a million threads needed at most a few arenas per stripe: " + stats.arenasHighwater());
+        allocator.close();
+    }
+}
