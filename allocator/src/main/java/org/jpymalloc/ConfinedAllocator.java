@@ -25,9 +25,9 @@ final class ConfinedAllocator implements PyMalloc {
     private final Thread creator;
     private MallocStats statsAtClose;
 
-    ConfinedAllocator(Geometry geometry) {
+    ConfinedAllocator(Geometry geometry, int spareArenas) {
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        this.heap = new Heap(geometry);
+        this.heap = new Heap(geometry, spareArenas);
         this.system = new SystemPath(false);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();

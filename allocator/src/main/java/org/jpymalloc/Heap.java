@@ -58,18 +58,34 @@ final class Heap {
     private int arenaSlotsUsed;
 
     private int arenaCount;
+    /**
+     * Wholly free arenas that CPython's policy released but that stay mapped for reuse (LIFO), so that a
+     * workload that empties and refills arenas does not pay {@code mmap}, {@code munmap} and page faults
+     * each time. Not in the arena table or the arena map: pymalloc's view is that they were reclaimed.
+     */
+    private final MappedArena[] spares;
+    private int spareCount;
+
+    /** Released arenas a heap keeps mapped by default: 1 MiB worth (4 arenas of 256 KiB, 1 of 1 MiB). */
+    static final long DEFAULT_SPARE_BYTES = 1 << 20;
+
+    static int defaultSpareArenas(Geometry geometry) {
+        return (int) (DEFAULT_SPARE_BYTES / geometry.arenaSize());
+    }
 
     /** A heap of its own, for a confined allocator. */
-    Heap(Geometry geometry) {
-        this(geometry, false, new ArenaMap(geometry), new ArenaCounters());
+    Heap(Geometry geometry, int spareArenas) {
+        this(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas);
     }
 
     /**
      * A heap whose arenas register in {@code arenaMap} and count in {@code counters}, both possibly shared
-     * with other heaps; a {@code shared} heap has a lock and maps arenas with shared scopes.
+     * with other heaps; a {@code shared} heap has a lock and maps arenas with shared scopes. Up to
+     * {@code spareArenas} released arenas stay mapped for reuse (0: CPython's policy exactly).
      */
-    Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters) {
+    Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters, int spareArenas) {
         this.geometry = geometry;
+        this.spares = new MappedArena[spareArenas];
         this.shared = shared;
         this.lock = shared ? new ReentrantLock() : null;
         this.poolSize = geometry.poolSize();
@@ -202,6 +218,11 @@ final class Heap {
                 counters.unmapped();
             }
         }
+        for (int i = 0; i < spareCount; i++) {
+            spares[i].unmap();
+            spares[i] = null;
+        }
+        spareCount = 0;
         usable.clear();
         Arrays.fill(usedPools, 0);
         Arrays.fill(usedPoolArenas, null);
@@ -319,7 +340,13 @@ final class Heap {
         }
         MappedArena arena;
         try {
-            arena = MappedArena.map(this, index, shared);
+            if (spareCount > 0) {
+                arena = spares[--spareCount];
+                spares[spareCount] = null;
+                arena.resetForReuse(index);
+            } else {
+                arena = MappedArena.map(this, index, shared);
+            }
         } catch (NativeMemory.NativeCallException e) {
             releaseSlot(index);
             throw new OutOfMemoryError("cannot map a new " + geometry.arenaSize() + "-byte arena: "
@@ -341,7 +368,11 @@ final class Heap {
         }
         arenaCount--;
         counters.unmapped();
-        arena.unmap();
+        if (spareCount < spares.length) {
+            spares[spareCount++] = arena;
+        } else {
+            arena.unmap();
+        }
     }
 
     private void releaseSlot(int index) {
@@ -382,9 +413,14 @@ final class Heap {
         void pool(MappedArena arena, long pool, int sizeClass, int liveBlocks, boolean full);
     }
 
-    /** Arenas mapped by this heap now. */
+    /** Arenas mapped by this heap now (spares not included). */
     int arenaCount() {
         return arenaCount;
+    }
+
+    /** Released arenas kept mapped for reuse. */
+    int spareCount() {
+        return spareCount;
     }
 
     ArenaCounters counters() {

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param systemLiveBytes bytes requested by those blocks
  * @param systemAllocationsTotal system-path allocations ever made (reallocations included)
  * @param systemPeakBytes the largest {@code systemLiveBytes} seen
+ * @param spareArenas wholly free arenas kept mapped for reuse: released in pymalloc's view (counted in
+ *     {@code arenasReclaimed}, not in {@code arenasCurrent}) but not yet returned to the OS
  */
 public record MallocStats(
         Geometry geometry,
@@ -40,7 +42,8 @@ public record MallocStats(
         long systemLiveBlocks,
         long systemLiveBytes,
         long systemAllocationsTotal,
-        long systemPeakBytes) {
+        long systemPeakBytes,
+        long spareArenas) {
 
     /**
      * One size class's pools, as in a row of {@code sys._debugmallocstats()}.
@@ -61,9 +64,14 @@ public record MallocStats(
         sizeClasses = List.copyOf(sizeClasses);
     }
 
-    /** Bytes mapped from the OS for arenas now. */
+    /** Bytes of the arenas pymalloc holds now ({@code arenasCurrent x arenaSize}), as CPython reports them. */
     public long mappedBytes() {
         return arenasCurrent * geometry.arenaSize();
+    }
+
+    /** Bytes mapped from the OS for arenas now: the arenas held plus the spares. */
+    public long osMappedBytes() {
+        return (arenasCurrent + spareArenas) * geometry.arenaSize();
     }
 
     /** Pool blocks allocated now, over all classes. */

@@ -31,7 +31,8 @@ final class MappedArena {
 
     /** The heap whose pools these are; in a shared allocator, its lock guards this arena. */
     final Heap heap;
-    final int index;
+    /** The slot in the heap's arena table; reassigned when a spare arena is reused. */
+    int index;
     final long base;
     final long byteSize;
     final long firstPool;
@@ -82,6 +83,19 @@ final class MappedArena {
         MemorySegment segment = MemorySegment.ofAddress(base)
                 .reinterpret(size, scope, ignored -> NativeMemory.munmap(base, size));
         return new MappedArena(heap, index, base, heap.geometry, scope, segment);
+    }
+
+    /**
+     * Makes a wholly free arena look freshly mapped, for reuse as a spare: every pool virgin again. Its
+     * memory, scope and live bitmap (all clear) are kept; old pool headers are rewritten when carved.
+     */
+    void resetForReuse(int newIndex) {
+        assert isWhollyFree() && liveBitsBetween(base, base + byteSize) == 0 : this + " is not wholly free";
+        index = newIndex;
+        freePools = 0;
+        freePoolCount = totalPools;
+        nextVirginPool = firstPool;
+        nextUsable = prevUsable = null;
     }
 
     /**

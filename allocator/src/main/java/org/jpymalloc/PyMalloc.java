@@ -42,7 +42,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
 
     /** A confined allocator with the given geometry. */
     static PyMalloc ofConfined(Geometry geometry) {
-        return new ConfinedAllocator(geometry);
+        return builder().geometry(geometry).build();
     }
 
     /** A thread-safe allocator with the default geometry, {@link Geometry#CPYTHON_3_9}. */
@@ -55,7 +55,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
      * lock; a block freed by another thread goes back to its own pool (see docs/design.md).
      */
     static PyMalloc ofShared(Geometry geometry) {
-        return new SharedAllocator(geometry);
+        return builder().geometry(geometry).shared(true).build();
     }
 
     /** A builder for an allocator with options: {@code PyMalloc.builder().geometry(g).shared(true).build()}. */
@@ -68,8 +68,27 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
 
         private Geometry geometry = Geometry.CPYTHON_3_9;
         private boolean shared;
+        private int spareArenas = -1;
 
         private Builder() {
+        }
+
+        /**
+         * How many released arenas a heap keeps mapped for reuse (per stripe when shared). CPython 3.9
+         * unmaps a wholly free arena at once unless it is the last usable one; a workload that empties and
+         * refills arenas then pays {@code mmap}, {@code munmap} and page faults every time. Spares keep up
+         * to this many such arenas mapped and hand them out before mapping new ones; statistics still
+         * count them as reclaimed ({@link MallocStats#spareArenas()} reports them). {@code 0} gives
+         * CPython's policy exactly. Default: 1 MiB worth (4 arenas of 256 KiB, 1 of 1 MiB).
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder spareArenas(int spareArenas) {
+            if (spareArenas < 0) {
+                throw new IllegalArgumentException("spareArenas must not be negative: " + spareArenas);
+            }
+            this.spareArenas = spareArenas;
+            return this;
         }
 
         /** The geometry; default {@link Geometry#CPYTHON_3_9}. */
@@ -86,7 +105,10 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
 
         /** A new allocator; a confined one belongs to the calling thread. */
         public PyMalloc build() {
-            return shared ? new SharedAllocator(geometry) : new ConfinedAllocator(geometry);
+            int spares = spareArenas >= 0 ? spareArenas : Heap.defaultSpareArenas(geometry);
+            return shared
+                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares)
+                    : new ConfinedAllocator(geometry, spares);
         }
     }
 

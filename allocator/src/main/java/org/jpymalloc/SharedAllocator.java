@@ -43,10 +43,11 @@ final class SharedAllocator implements PyMalloc {
     private volatile MallocStats statsAtClose;
 
     SharedAllocator(Geometry geometry) {
-        this(geometry, defaultStripes());
+        this(geometry, defaultStripes(), Heap.defaultSpareArenas(geometry));
     }
 
-    SharedAllocator(Geometry geometry, int stripeCount) {
+    /** {@code spareArenas} is per stripe. */
+    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas) {
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
             throw new IllegalArgumentException("stripe count must be a positive power of two: " + stripeCount);
@@ -55,7 +56,7 @@ final class SharedAllocator implements PyMalloc {
         ArenaCounters counters = new ArenaCounters();
         this.stripes = new Heap[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, true, arenaMap, counters);
+            stripes[i] = new Heap(geometry, true, arenaMap, counters, spareArenas);
         }
         this.stripeMask = stripeCount - 1;
         this.threshold = geometry.smallRequestThreshold();
@@ -64,7 +65,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /** Twice the processors, as a power of two: two threads per core rarely share a stripe. */
-    private static int defaultStripes() {
+    static int defaultStripes() {
         int wanted = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
         return Math.min(64, Integer.highestOneBit(wanted - 1) << 1);
     }

@@ -16,6 +16,7 @@ final class StatsCollector implements Heap.PoolVisitor {
     private long unusedPools;
     private long alignmentBytes;
     private long arenas;
+    private long spareArenas;
 
     private StatsCollector(Geometry geometry) {
         this.geometry = geometry;
@@ -37,6 +38,7 @@ final class StatsCollector implements Heap.PoolVisitor {
         StatsCollector collector = new StatsCollector(heaps.getFirst().geometry);
         for (Heap heap : heaps) {
             heap.visitPools(collector);
+            collector.spareArenas += heap.spareCount();
         }
         return collector.snapshot(heaps.getFirst().counters(), system);
     }
@@ -70,6 +72,6 @@ final class StatsCollector implements Heap.PoolVisitor {
         long total = counters.allocatedTotal();
         return new MallocStats(geometry, classes, total, total - current, Math.max(counters.highwater(), current),
                 current, unusedPools, alignmentBytes, system.liveCount(), system.liveBytes(),
-                system.totalAllocations(), system.peakLiveBytes());
+                system.totalAllocations(), system.peakLiveBytes(), spareArenas);
     }
 }

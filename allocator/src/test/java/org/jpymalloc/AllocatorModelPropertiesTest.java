@@ -243,8 +243,10 @@ class AllocatorModelPropertiesTest {
             live.add(new Live(s, cookie, sizeClass));
         }
 
+        /** Two spares with tiny arenas: sequences both reuse spares and really unmap arenas. */
         private PyMalloc open() {
-            return shared ? PyMalloc.ofShared(geometry) : PyMalloc.ofConfined(geometry);
+            PyMalloc.Builder builder = PyMalloc.builder().geometry(geometry).shared(shared);
+            return (geometry == TINY ? builder.spareArenas(2) : builder).build();
         }
 
         void check() {

@@ -15,10 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** pymalloc's pool and arena policies, observed through the confined allocator's heap. */
+/**
+ * pymalloc's pool and arena policies, observed through the confined allocator's heap. Spare arenas are
+ * off here ({@code spareArenas(0)}): these are CPython 3.9's policies exactly.
+ */
 class PoolBehaviourTest {
 
-    private final ConfinedAllocator allocator = (ConfinedAllocator) PyMalloc.ofConfined(Geometry.CPYTHON_3_9);
+    private final ConfinedAllocator allocator =
+            (ConfinedAllocator) PyMalloc.builder().geometry(Geometry.CPYTHON_3_9).spareArenas(0).build();
     private final Heap heap = allocator.heap();
     private static final long POOL = 4096;
 
@@ -193,6 +197,53 @@ class PoolBehaviourTest {
         for (int i = fromPool * 7; i < toPool * 7; i++) {
             allocator.free(blocks.get(i));
         }
+    }
+
+    @Test
+    void aLoopThatAllocatesAndFreesOneBlockDoesNotThrashArenas() {
+        for (int i = 0; i < 1000; i++) {
+            allocator.free(allocator.allocate(100));
+        }
+        assertEquals(1, allocator.stats().arenasAllocatedTotal());
+    }
+
+    @Test
+    void spareArenasAreReusedBeforeNewOnesAreMappedAndStatisticsKeepCPythonsView() {
+        try (PyMalloc spared = PyMalloc.builder().spareArenas(2).build()) {
+            List<MemorySegment> blocks = new ArrayList<>();
+            for (int i = 0; i < 4 * 64 * 7; i++) { // four arenas of 512-byte blocks
+                blocks.add(spared.allocate(512));
+            }
+            java.util.Set<Long> bases = new java.util.HashSet<>();
+            for (MemorySegment b : blocks) {
+                bases.add(b.address() & -(256L << 10));
+            }
+            blocks.forEach(spared::free);
+            MallocStats emptied = spared.stats().checkIdentity();
+            assertEquals(1, emptied.arenasCurrent(), "CPython's view: one arena kept");
+            assertEquals(3, emptied.arenasReclaimed());
+            assertEquals(2, emptied.spareArenas(), "two of the three released arenas stay mapped");
+            assertEquals(3L * (256 << 10), emptied.osMappedBytes());
+
+            List<MemorySegment> again = new ArrayList<>();
+            for (int i = 0; i < 3 * 64 * 7; i++) {
+                again.add(spared.allocate(512));
+            }
+            MallocStats refilled = spared.stats().checkIdentity();
+            assertEquals(0, refilled.spareArenas(), "the spares were used first");
+            assertEquals(6, refilled.arenasAllocatedTotal(), "a reused spare counts as a new arena, as in CPython");
+            long reusedBases = again.stream().map(b -> b.address() & -(256L << 10)).distinct()
+                    .filter(bases::contains).count();
+            assertTrue(reusedBases >= 3, "the kept arena and both spares were reused: " + reusedBases);
+            again.forEach(spared::free);
+        }
+    }
+
+    @Test
+    void spareArenasMustNotBeNegative() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PyMalloc.builder().spareArenas(-1));
+        assertEquals("spareArenas must not be negative: -1", e.getMessage());
     }
 
     @Test
