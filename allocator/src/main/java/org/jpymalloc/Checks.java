@@ -30,6 +30,13 @@ final class Checks {
         }
     }
 
+    /** Only native segments can be blocks of an allocator. */
+    static void requireNative(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw badSegment(segment, "is a heap segment, not memory from this allocator");
+        }
+    }
+
     static IllegalArgumentException badSegment(MemorySegment segment, String what) {
         return new IllegalArgumentException("cannot free or reallocate " + describe(segment) + ": it " + what);
     }

@@ -103,9 +103,7 @@ final class ConfinedAllocator implements PyMalloc {
 
     /** The live system block behind {@code segment}, or an exception saying what the segment is. */
     private SystemPath.Block systemBlock(MemorySegment segment, MappedArena arena) {
-        if (!segment.isNative()) {
-            throw Checks.badSegment(segment, "is a heap segment, not memory from this allocator");
-        }
+        Checks.requireNative(segment);
         if (arena != null) {
             throw Checks.badSegment(segment, BlockDiagnosis.describe(heap, arena, segment));
         }

@@ -2,7 +2,6 @@ package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static org.jpymalloc.PoolHeader.count;
 import static org.jpymalloc.PoolHeader.freeBlock;
@@ -37,7 +36,7 @@ final class Heap {
 
     final Geometry geometry;
     /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
-    final ReentrantLock lock;
+    final StripeLock lock;
     private final boolean shared;
     private final long poolMask;
     private final long poolSize;
@@ -87,7 +86,7 @@ final class Heap {
         this.geometry = geometry;
         this.spares = new MappedArena[spareArenas];
         this.shared = shared;
-        this.lock = shared ? new ReentrantLock() : null;
+        this.lock = shared ? new StripeLock() : null;
         this.poolSize = geometry.poolSize();
         this.poolMask = poolSize - 1;
         this.headerSize = geometry.poolHeaderSize();

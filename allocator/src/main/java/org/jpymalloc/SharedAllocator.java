@@ -133,9 +133,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     private void freeFromSystem(MemorySegment segment) {
-        if (!segment.isNative()) {
-            throw Checks.badSegment(segment, "is a heap segment, not memory from this allocator");
-        }
+        Checks.requireNative(segment);
         systemLock.lock();
         try {
             checkOpen();
@@ -189,9 +187,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     private MemorySegment reallocateOnSystem(MemorySegment segment, long newByteSize) {
-        if (!segment.isNative()) {
-            throw Checks.badSegment(segment, "is a heap segment, not memory from this allocator");
-        }
+        Checks.requireNative(segment);
         systemLock.lock();
         try {
             checkOpen();

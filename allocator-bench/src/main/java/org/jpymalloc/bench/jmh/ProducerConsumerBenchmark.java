@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Control;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -41,13 +42,21 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
         private final AtomicLong head = new AtomicLong();  // next to take
         private final AtomicLong tail = new AtomicLong();  // next to fill
 
-        void put(Object item) {
+        /**
+         * Puts an item, spinning while the ring is full; gives up (false) once JMH ends the iteration,
+         * because the consumer may already have stopped.
+         */
+        boolean put(Object item, Control control) {
             long t = tail.get();
             while (t - head.get() == CAPACITY) {
+                if (control.stopMeasurement) {
+                    return false;
+                }
                 Thread.onSpinWait();
             }
             slots[(int) (t & (CAPACITY - 1))] = item;
             tail.lazySet(t + 1);
+            return true;
         }
 
         Object poll() {
@@ -114,10 +123,12 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
     @Benchmark
     @Group("jpymallocShared")
     @GroupThreads(1)
-    public void produceJpymalloc(Pipeline p) {
+    public void produceJpymalloc(Pipeline p, Control control) {
         MemorySegment s = p.shared.allocate(p.size);
         s.set(ValueLayout.JAVA_LONG, 0, ++p.counter);
-        p.ring.put(s);
+        if (!p.ring.put(s, control)) {
+            p.shared.free(s);
+        }
     }
 
     @Benchmark
@@ -132,10 +143,12 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
     @Benchmark
     @Group("malloc")
     @GroupThreads(1)
-    public void produceMalloc(Pipeline p) {
+    public void produceMalloc(Pipeline p, Control control) {
         MemorySegment s = p.libc.allocate(p.size);
         s.set(ValueLayout.JAVA_LONG, 0, ++p.counter);
-        p.ring.put(s.address());
+        if (!p.ring.put(s.address(), control)) {
+            p.libc.free(s.address());
+        }
     }
 
     @Benchmark
@@ -150,10 +163,12 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
     @Benchmark
     @Group("mimalloc")
     @GroupThreads(1)
-    public void produceMimalloc(Pipeline p) {
+    public void produceMimalloc(Pipeline p, Control control) {
         MemorySegment s = p.mimalloc.allocate(p.size);
         s.set(ValueLayout.JAVA_LONG, 0, ++p.counter);
-        p.ring.put(new MimallocBlock(s.address()));
+        if (!p.ring.put(new MimallocBlock(s.address()), control)) {
+            p.mimalloc.free(s.address());
+        }
     }
 
     @Benchmark
@@ -168,10 +183,12 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
     @Benchmark
     @Group("nettyPooledDirect")
     @GroupThreads(1)
-    public void produceNetty(Pipeline p) {
+    public void produceNetty(Pipeline p, Control control) {
         ByteBuf buf = p.netty.directBuffer(p.size);
         buf.setLong(0, ++p.counter);
-        p.ring.put(buf);
+        if (!p.ring.put(buf, control)) {
+            buf.release();
+        }
     }
 
     @Benchmark
