@@ -38,13 +38,15 @@ public final class Demo {
         Geometry geometry = args.length > 0 ? geometry(args[0]) : Geometry.CPYTHON_3_9;
         try (PyMalloc allocator = PyMalloc.ofConfined(geometry)) {
             Demo demo = new Demo(allocator);
-            System.out.printf(Locale.ROOT, "jpymalloc demo: %,d seeded operations on %s%n%n", OPERATIONS, geometry);
+            System.out.printf(Locale.ROOT, "jpymalloc demo: %,d seeded operations; geometry: %,d-byte arenas,"
+                    + " %,d-byte pools, %d size classes of %d bytes%n%n", OPERATIONS, geometry.arenaSize(),
+                    geometry.poolSize(), geometry.sizeClassCount(), geometry.alignment());
             demo.grow();
             demo.report("after the growth phase");
             demo.dieOff(0.9);
             demo.report("after 90% of the blocks were freed");
             demo.dieOff(1.0);
-            demo.report("after every block was freed (one arena is kept, as CPython 3.9 does)");
+            demo.report("after every block was freed (CPython 3.9 keeps one arena; spares stay mapped)");
         }
     }
 
@@ -140,9 +142,11 @@ public final class Demo {
         System.out.printf(Locale.ROOT, "live blocks: %,d (%,d in pools, %,d on the system path of %,d bytes)%n",
                 live.size(), stats.blocksInUse(), stats.systemLiveBlocks(), stats.systemLiveBytes());
         long pooledRequested = requestedBytes - stats.systemLiveBytes();
-        System.out.printf(Locale.ROOT, "pool bytes requested: %,d of %,d mapped (%.1f%% utilisation)%n%n",
+        System.out.printf(Locale.ROOT, "pool bytes requested: %,d of %,d in arenas (%.1f%% utilisation)%n",
                 pooledRequested, stats.mappedBytes(),
                 stats.mappedBytes() == 0 ? 0.0 : 100.0 * pooledRequested / stats.mappedBytes());
+        System.out.printf(Locale.ROOT, "arenas: %,d held, %,d spare (released, kept mapped for reuse); %,d bytes"
+                + " mapped from the OS%n%n", stats.arenasCurrent(), stats.spareArenas(), stats.osMappedBytes());
         System.out.println(stats.toDebugMallocStats());
     }
 }
