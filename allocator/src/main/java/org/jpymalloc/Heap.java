@@ -10,9 +10,10 @@ import static org.jpymalloc.PoolHeader.nextPool;
 import static org.jpymalloc.PoolHeader.prevPool;
 
 /**
- * All pymalloc state of one allocator: the used pools of each size class, the arenas, the usable-arena
- * order and the address-to-arena map. Block addresses in, block addresses out; validating user input,
- * thread rules and segments are the caller's job ({@link ConfinedAllocator}).
+ * All pymalloc state of one heap: the used pools of each size class, the arenas, the usable-arena order,
+ * and the address-to-arena map it registers its arenas in. It hands out segments (slices of its arenas)
+ * and frees block addresses; validating user input, thread rules and which segments may be freed are the
+ * caller's job ({@link ConfinedAllocator}, {@link SharedAllocator}).
  *
  * <p>Pool states, as in obmalloc:
  * <pre>
@@ -100,15 +101,6 @@ final class Heap {
         this.usable = new UsableArenas(geometry);
         this.arenaMap = arenaMap;
         this.counters = counters;
-    }
-
-    /** Allocates a block of size class {@code sizeClass}; answers its address. */
-    long allocate(int sizeClass) {
-        long pool = usedPools[sizeClass];
-        if (pool == 0) {
-            return allocateFromNewPool(sizeClass);
-        }
-        return takeBlock(usedPoolArenas[sizeClass], pool, sizeClass);
     }
 
     /**

@@ -14,8 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Every call into the C library, in one place (mimalloc's {@code prim.c}): {@code mmap}/{@code munmap}/
- * {@code madvise} for arenas, {@code malloc}/{@code calloc}/{@code realloc}/{@code posix_memalign}/{@code free}
+ * Every call into the C library, in one place (mimalloc's {@code prim.c}): {@code mmap}/{@code munmap}
+ * for arenas, {@code malloc}/{@code calloc}/{@code realloc}/{@code posix_memalign}/{@code free}
  * for the system path. No other class touches {@link Linker}.
  *
  * <p>Pointers and {@code size_t} travel as {@code long} (64-bit Linux only), so a call allocates no
@@ -30,8 +30,6 @@ final class NativeMemory {
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     /** {@code (void *) -1}. */
     static final long MAP_FAILED = -1L;
-    /** {@code MADV_DONTNEED}: drop the pages now, read back as zeros. */
-    private static final int MADV_DONTNEED = 4;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -44,8 +42,6 @@ final class NativeMemory {
             Linker.Option.captureCallState("errno"));
     private static final MethodHandle MUNMAP = downcall("munmap",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle MADVISE = downcall("madvise",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MALLOC = downcall("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
     private static final MethodHandle CALLOC = downcall("calloc",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
@@ -91,15 +87,6 @@ final class NativeMemory {
         if (result != 0) {
             // munmap of a range we mapped cannot fail unless our bookkeeping is broken.
             throw new IllegalStateException("munmap(0x" + Long.toHexString(address) + ", " + byteSize + ") failed");
-        }
-    }
-
-    /** Gives the pages of a range back to the OS while keeping the range mapped (reads as zeros). */
-    static boolean dontNeed(long address, long byteSize) {
-        try {
-            return (int) MADVISE.invokeExact(address, byteSize, MADV_DONTNEED) == 0;
-        } catch (Throwable t) {
-            throw unexpected(t);
         }
     }
 

@@ -20,7 +20,7 @@ import java.lang.foreign.SegmentAllocator;
  * memory behind it is returned (its arena unmapped, its system block freed, or the allocator closed),
  * any access through the segment throws {@link IllegalStateException}; it never reaches unmapped
  * memory. A freed pool block whose arena is still mapped remains accessible, as in C: use-after-free
- * there corrupts data but never the JVM, and is caught by the allocator's free-list checks.
+ * there corrupts data but never the JVM (the allocator checks every free-list link it follows).
  *
  * <p><b>Threads.</b> An allocator from {@link #ofConfined()} belongs to the thread that created it:
  * calls from another thread, and access to its segments from another thread, throw

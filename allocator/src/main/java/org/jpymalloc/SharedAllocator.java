@@ -1,7 +1,6 @@
 package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -257,10 +256,6 @@ final class SharedAllocator implements PyMalloc {
 
     int stripeCount() {
         return stripes.length;
-    }
-
-    List<Heap> stripes() {
-        return Arrays.asList(stripes);
     }
 
     /** Locks in one fixed order (stripes, then system); no other path holds two locks, so no deadlock. */

@@ -39,10 +39,6 @@ final class StripeLock {
         STATE.setRelease(this, 0);
     }
 
-    boolean isLocked() {
-        return state != 0;
-    }
-
     private void contended() {
         int attempts = 0;
         do {

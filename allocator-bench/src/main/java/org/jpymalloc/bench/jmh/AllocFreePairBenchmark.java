@@ -86,18 +86,19 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
 
     @Benchmark
     public long jpymalloc() {
-        MemorySegment s = pymalloc.allocate(size);
-        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
-        pymalloc.free(s);
-        return s.address();
+        return pair(pymalloc);
     }
 
     /** The thread-safe allocator on one thread: what its stripe lock costs over the confined one. */
     @Benchmark
     public long jpymallocShared() {
-        MemorySegment s = shared.allocate(size);
+        return pair(shared);
+    }
+
+    private long pair(PyMalloc allocator) {
+        MemorySegment s = allocator.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
-        shared.free(s);
+        allocator.free(s);
         return s.address();
     }
 
