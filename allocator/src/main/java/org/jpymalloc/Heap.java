@@ -35,6 +35,13 @@ import static org.jpymalloc.PoolHeader.prevPool;
  */
 final class Heap {
 
+    /**
+     * Diagnostic only ({@code -Djpymalloc.unscopedSegmentsForMeasurement=true}): hand out global-scope
+     * segments and skip the scope check in {@code free}, to measure what lifetime safety costs
+     * (docs/benchmarks.md). It removes that safety: never for production use.
+     */
+    static final boolean UNSCOPED_FOR_MEASUREMENT = Boolean.getBoolean("jpymalloc.unscopedSegmentsForMeasurement");
+
     final Geometry geometry;
     /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
     final StripeLock lock;
@@ -114,7 +121,9 @@ final class Heap {
         if (pool == 0) {
             arena = arenaOfPool(block & ~poolMask);
         }
-        return arena.segment.asSlice(block - arena.base, byteSize);
+        return UNSCOPED_FOR_MEASUREMENT
+                ? MemorySegment.ofAddress(block).reinterpret(byteSize)
+                : arena.segment.asSlice(block - arena.base, byteSize);
     }
 
     /**

@@ -113,7 +113,7 @@ final class MappedArena {
      * {@code Scope} interface would not inline on the hot path).
      */
     boolean owns(MemorySegment segment) {
-        return segment.isNative() && lifetime == segment.scope();
+        return segment.isNative() && (lifetime == segment.scope() || Heap.UNSCOPED_FOR_MEASUREMENT);
     }
 
     boolean contains(long address) {

@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import org.jpymalloc.PyMalloc;
 import org.jpymalloc.bench.NativePeers;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -86,6 +87,17 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
 
     @Benchmark
     public long jpymalloc() {
+        return pair(pymalloc);
+    }
+
+    /**
+     * The confined allocator handing out global-scope segments (a diagnostic switch, in this method's own
+     * forks): the difference from {@link #jpymalloc()} is what arena-scoped lifetime safety costs.
+     */
+    @Benchmark
+    @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
+        "-Djpymalloc.unscopedSegmentsForMeasurement=true"})
+    public long jpymallocUnscoped() {
         return pair(pymalloc);
     }
 
