@@ -1,0 +1,34 @@
+package org.jpymalloc;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The README's usage example, verbatim apart from the assertions, so that it keeps compiling and working. */
+class ReadmeExampleTest {
+
+    @Test
+    void theReadmeExampleWorks() {
+        String text;
+        try (PyMalloc heap = PyMalloc.ofConfined()) {          // CPython 3.9 geometry; confined to this thread
+            MemorySegment point = heap.allocate(16);           // exactly 16 bytes, 16-byte aligned, not zeroed
+            point.set(JAVA_INT, 0, 42);
+            MemorySegment name = heap.allocateFrom("pymalloc"); // any SegmentAllocator method works
+            MemorySegment list = heap.allocateZeroed(64);       // calloc
+            list = heap.reallocate(list, 200);                 // pymalloc's realloc rule
+            heap.free(point);                                  // individually freed
+            text = heap.stats().toDebugMallocStats();          // CPython's sys._debugmallocstats() text
+            assertEquals("pymalloc", name.getString(0));
+            assertEquals(200, list.byteSize());
+        }                                                      // close(): frees everything, unmaps every arena
+        assertTrue(text.startsWith("Small block threshold = 512, in 32 size classes."), text);
+
+        try (PyMalloc heap = PyMalloc.builder().geometry(Geometry.CPYTHON_3_10).shared(true).spareArenas(0).build()) {
+            assertEquals(Geometry.CPYTHON_3_10, heap.geometry());
+        }
+    }
+}
