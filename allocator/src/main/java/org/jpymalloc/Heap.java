@@ -190,6 +190,15 @@ final class Heap {
         return found;
     }
 
+    /**
+     * This heap's last-found arena if it holds {@code address}, else null; reads no lock. In a shared
+     * allocator the answer may be stale (released since): callers check {@code mapped} under the lock.
+     */
+    MappedArena cachedArena(long address) {
+        MappedArena last = lastArena;
+        return last != null && last.contains(address) ? last : null;
+    }
+
     /** True when {@code address} is the start of a live block of {@code arena}. */
     boolean isLiveBlock(MappedArena arena, long address) {
         return (address & alignmentMask) == 0 && arena.isLive(address);
@@ -237,6 +246,7 @@ final class Heap {
             usable.addFirstArena(newArena());
         }
         MappedArena arena = usable.head();
+        lastArena = arena;
         long pool = arena.freePools;
         if (pool != 0) {
             arena.freePools = nextPool(pool);

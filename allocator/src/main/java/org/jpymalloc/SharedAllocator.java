@@ -37,8 +37,8 @@ final class SharedAllocator implements PyMalloc {
     private final long threshold;
     private final long alignment;
     private final int alignmentShift;
-    /** Written with every lock held; read under a lock, so a plain read would do, volatile for stats(). */
-    private volatile boolean closed;
+    /** Written with every lock held and read only under a lock, so the locks order it: no volatile. */
+    private boolean closed;
     private volatile MallocStats statsAtClose;
 
     SharedAllocator(Geometry geometry) {
@@ -91,7 +91,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     private MemorySegment allocateFromPool(long byteSize) {
-        Heap heap = stripes[(int) Thread.currentThread().threadId() & stripeMask];
+        Heap heap = stripeOfCurrentThread();
         heap.lock.lock();
         try {
             checkOpen();
@@ -114,21 +114,45 @@ final class SharedAllocator implements PyMalloc {
     @Override
     public void free(MemorySegment segment) {
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
-        MappedArena arena = arenaMap.lookup(address);
+        MappedArena arena = stripeOfCurrentThread().cachedArena(address);
+        if (arena == null) {
+            arena = arenaMap.lookup(address);
+        }
         if (arena == null) {
             freeFromSystem(segment);
             return;
         }
+        if (!freeInArena(segment, arena, address)) {
+            // The cached arena was released (and its range possibly remapped) before we locked it.
+            MappedArena current = arenaMap.lookup(address);
+            if (current == null) {
+                freeFromSystem(segment);
+            } else if (!freeInArena(segment, current, address)) {
+                throw notAPoolBlock(segment, current);
+            }
+        }
+    }
+
+    /** Frees under the arena's heap lock; false if the arena is no longer mapped. */
+    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address) {
         Heap heap = arena.heap;
         heap.lock.lock();
         try {
             checkOpen();
-            if (!arena.owns(segment) || !arena.mapped || !heap.free(arena, address)) {
+            if (!arena.mapped) {
+                return false;
+            }
+            if (!arena.owns(segment) || !heap.free(arena, address)) {
                 throw notAPoolBlock(segment, arena);
             }
+            return true;
         } finally {
             heap.lock.unlock();
         }
+    }
+
+    private Heap stripeOfCurrentThread() {
+        return stripes[(int) Thread.currentThread().threadId() & stripeMask];
     }
 
     private void freeFromSystem(MemorySegment segment) {
