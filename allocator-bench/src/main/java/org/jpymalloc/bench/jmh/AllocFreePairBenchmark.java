@@ -24,8 +24,9 @@ import java.lang.foreign.ValueLayout;
  * {@link MemorySegment} of the requested size (jpymalloc, malloc and mimalloc wrapped with
  * {@code reinterpret}, a fresh confined {@link Arena}), or a pooled direct {@link ByteBuf} (Netty). The
  * write keeps the memory honest: a result no one touches could be optimised into less than an allocation.
- * Each method spells its body out: routing two of them through one helper method cost 1.3 ns in JMH's
- * forks (one more inlining level out of C2's budget), which is why the bodies repeat.
+ * Each method spells its body out, so that every peer has the same call shape: routing some of them
+ * through one helper method changed their figures (one more inlining level against C2's budget; see
+ * docs/benchmarks.md), which is why the bodies repeat.
  * {@code mallocRawAddress} shows what the segment wrapper costs malloc.
  */
 @State(Scope.Thread)
