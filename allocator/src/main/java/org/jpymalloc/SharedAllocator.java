@@ -115,21 +115,21 @@ final class SharedAllocator implements PyMalloc {
     public void free(MemorySegment segment) {
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
         MappedArena arena = stripeOfCurrentThread().cachedArena(address);
-        if (arena == null) {
-            arena = arenaMap.lookup(address);
+        if (arena == null || !freeInArena(segment, arena, address)) {
+            freeWithoutCache(segment, address);
         }
+    }
+
+    /**
+     * Off the hot path: the arena from the map (the cache missed, or its arena was released, and its
+     * range possibly remapped, before we locked it), or the system path.
+     */
+    private void freeWithoutCache(MemorySegment segment, long address) {
+        MappedArena arena = arenaMap.lookup(address);
         if (arena == null) {
             freeFromSystem(segment);
-            return;
-        }
-        if (!freeInArena(segment, arena, address)) {
-            // The cached arena was released (and its range possibly remapped) before we locked it.
-            MappedArena current = arenaMap.lookup(address);
-            if (current == null) {
-                freeFromSystem(segment);
-            } else if (!freeInArena(segment, current, address)) {
-                throw notAPoolBlock(segment, current);
-            }
+        } else if (!freeInArena(segment, arena, address)) {
+            throw notAPoolBlock(segment, arena);
         }
     }
 
