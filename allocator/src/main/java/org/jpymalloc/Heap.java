@@ -30,7 +30,7 @@ import static org.jpymalloc.PoolHeader.prevPool;
  *
  * <p>Hot path cost: an allocation from a used pool reads the class's head pool and its arena from two
  * Java arrays, reads and writes two header words, reads one block word and sets one live bit (checking
- * it was clear); a free finds the arena ({@link ArenaMap}, usually its one-entry cache), tests and
+ * it was clear); a free finds the arena (the heap's last-arena cache, else the {@link ArenaMap}), tests and
  * clears the live bit, and writes two header words and the block's link.
  */
 final class Heap {
