@@ -55,7 +55,7 @@ final class ConfinedAllocator implements PyMalloc {
             return system.allocate(byteSize, 1, alignment, true);
         }
         MemorySegment segment = allocateFromPool(byteSize);
-        NativeMemory.zero(segment.address(), byteSize);
+        segment.fill((byte) 0);
         return segment;
     }
 
@@ -88,7 +88,7 @@ final class ConfinedAllocator implements PyMalloc {
             return system.reallocate(systemBlock(segment, arena), newByteSize);
         }
         long blockSize = heap.blockSize(address);
-        if (newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize) {
+        if (Heap.reallocatesInPlace(blockSize, newByteSize)) {
             return arena.segment.asSlice(address - arena.base, newByteSize);
         }
         MemorySegment moved = allocate(newByteSize, 1);

@@ -208,8 +208,13 @@ final class Heap {
         return blockSizes[PoolHeader.sizeClassIndex(block & ~poolMask)];
     }
 
-    int sizeClassOf(long block) {
-        return PoolHeader.sizeClassIndex(block & ~poolMask);
+    /**
+     * pymalloc's realloc rule: a block stays in place when the new size still fits and wastes less than a
+     * quarter of it ({@code newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize}; 64 -> 49 stays,
+     * 64 -> 48 moves).
+     */
+    static boolean reallocatesInPlace(long blockSize, long newByteSize) {
+        return newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize;
     }
 
     MappedArena arenaOfPool(long pool) {
@@ -445,9 +450,6 @@ final class Heap {
         return usable;
     }
 
-    ArenaMap arenaMap() {
-        return arenaMap;
-    }
 
     MappedArena[] arenaTable() {
         return Arrays.copyOf(arenas, arenaSlotsUsed);

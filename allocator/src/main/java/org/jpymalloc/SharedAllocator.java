@@ -191,7 +191,7 @@ final class SharedAllocator implements PyMalloc {
                 throw notAPoolBlock(segment, arena);
             }
             blockSize = heap.blockSize(address);
-            if (newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize) {
+            if (Heap.reallocatesInPlace(blockSize, newByteSize)) {
                 return arena.segment.asSlice(address - arena.base, newByteSize);
             }
         } finally {
