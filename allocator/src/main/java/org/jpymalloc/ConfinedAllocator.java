@@ -1,6 +1,7 @@
 package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -122,6 +123,12 @@ final class ConfinedAllocator implements PyMalloc {
         }
         checkAccess();
         return StatsCollector.collect(heap, system);
+    }
+
+    @Override
+    public ArenaOccupancy occupancy() {
+        checkAccess();
+        return OccupancyCollector.collect(List.of(heap));
     }
 
     @Override

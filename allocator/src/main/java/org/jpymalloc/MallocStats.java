@@ -120,6 +120,15 @@ public record MallocStats(
     }
 
     /**
+     * This snapshot as JSON, schema {@code jpymalloc.stats/1} (documented field by field in
+     * {@code docs/statistics.md}): geometry, one object per size class, arena counters, the byte
+     * accounting of the identity, and the system path.
+     */
+    public String toJson() {
+        return MallocStatsJson.render(this);
+    }
+
+    /**
      * Checks CPython's accounting identity (every mapped byte is in exactly one category).
      *
      * @throws IllegalStateException naming both sides if it does not hold

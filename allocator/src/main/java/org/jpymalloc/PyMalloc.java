@@ -156,6 +156,15 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
     MallocStats stats();
 
     /**
+     * Every arena held and, per pool, its size class and live blocks: the data behind an occupancy map.
+     * O(pools), taken like {@link #stats()} (consistent in shared mode).
+     *
+     * @throws IllegalStateException if the allocator is closed (its arenas are gone), or, in confined
+     *     mode, if called from another thread
+     */
+    ArenaOccupancy occupancy();
+
+    /**
      * Frees every block and unmaps every arena. Every segment handed out becomes inaccessible.
      *
      * @throws IllegalStateException if already closed

@@ -244,6 +244,17 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
+    @Override
+    public ArenaOccupancy occupancy() {
+        lockAll();
+        try {
+            checkOpen();
+            return OccupancyCollector.collect(List.of(stripes));
+        } finally {
+            unlockAll();
+        }
+    }
+
     /**
      * Frees everything and unmaps every arena. Call it once no other thread uses the allocator: a thread
      * still calling it afterwards gets {@link IllegalStateException}, and one still touching a segment

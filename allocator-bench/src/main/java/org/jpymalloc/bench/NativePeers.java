@@ -3,25 +3,50 @@ package org.jpymalloc.bench;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The C allocators jpymalloc is compared with, as a Java program reaches them: {@code malloc}/{@code free}
- * through plain {@link Linker} downcalls (the default glibc, or whatever {@code LD_PRELOAD} put in front
- * of it), and mimalloc's {@code mi_malloc}/{@code mi_free} from {@code libmimalloc.so.2}. The bench
- * module's only {@link Linker} user, as {@code NativeMemory} is the library's.
+ * The C allocators jpymalloc is compared with, as a Java program reaches them: glibc's
+ * {@code malloc}/{@code realloc}/{@code free} through plain {@link Linker} downcalls, mimalloc
+ * ({@code libmimalloc.so.2}) and tcmalloc ({@code libtcmalloc_minimal.so.4}) loaded with {@code dlopen},
+ * and jemalloc, which cannot be {@code dlopen}ed (static TLS) and is reached only when {@code LD_PRELOAD}
+ * put it in the process. Each comes with its own statistics call for the bytes it holds from the OS.
+ * The bench module's only {@link Linker} user, as {@code NativeMemory} is the library's.
  */
 public final class NativePeers {
 
     private static final Linker LINKER = Linker.nativeLinker();
+    private static final List<String> LIBRARY_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+            "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib");
 
-    /** A {@code malloc}/{@code free} pair of functions. */
-    public record CAllocator(String name, MethodHandle malloc, MethodHandle free) {
+    /** Reads how many bytes an allocator holds from the OS now. */
+    @FunctionalInterface
+    public interface MemoryProbe {
+        long mappedBytes();
+    }
+
+    /**
+     * A C allocator's entry points.
+     *
+     * @param probe the bytes the allocator holds from the OS now
+     * @param baseline what {@code probe} counts that a replay did not cause: for a process-wide malloc,
+     *     the bytes of the JVM's own live blocks (free space is the allocator's either way); for a library
+     *     only the replay uses, the same as {@code probe}
+     * @param probeDescription what {@code probe} and {@code baseline} measure, for reports
+     */
+    public record CAllocator(String name, MethodHandle malloc, MethodHandle free, MethodHandle realloc,
+                             MemoryProbe probe, MemoryProbe baseline, String probeDescription) {
 
         public long malloc(long byteSize) {
             try {
@@ -39,6 +64,14 @@ public final class NativePeers {
             }
         }
 
+        public long realloc(long address, long byteSize) {
+            try {
+                return (long) realloc.invokeExact(address, byteSize);
+            } catch (Throwable t) {
+                throw new IllegalStateException(name + " realloc failed", t);
+            }
+        }
+
         /** {@code malloc} wrapped as a segment of exactly {@code byteSize} bytes, as a Java caller uses it. */
         public MemorySegment allocate(long byteSize) {
             long address = malloc(byteSize);
@@ -52,31 +85,156 @@ public final class NativePeers {
     private NativePeers() {
     }
 
-    /** The process's {@code malloc}: glibc's, unless {@code LD_PRELOAD} put another in front. */
+    /** The names {@link #byName} knows. */
+    public static List<String> names() {
+        return List.of("glibc", "mimalloc", "tcmalloc", "jemalloc");
+    }
+
+    /**
+     * A peer by name, or empty with the reason in {@code why[0]} when it cannot be reached in this process
+     * (library not installed; jemalloc without {@code LD_PRELOAD}).
+     */
+    public static Optional<CAllocator> byName(String name, String[] why) {
+        Optional<CAllocator> peer = switch (name) {
+            case "glibc" -> Optional.of(libc());
+            case "mimalloc" -> mimalloc();
+            case "tcmalloc" -> tcmalloc();
+            case "jemalloc" -> jemalloc();
+            default -> throw new IllegalArgumentException("unknown C allocator '" + name + "' (known: " + names() + ")");
+        };
+        if (peer.isEmpty()) {
+            why[0] = switch (name) {
+                case "jemalloc" -> libraryPath("libjemalloc.so.2").isEmpty()
+                        ? "libjemalloc.so.2 is not installed (apt-get install libjemalloc2)"
+                        : "jemalloc cannot be dlopen'ed; run with LD_PRELOAD=" + libraryPath("libjemalloc.so.2").get();
+                case "mimalloc" -> "libmimalloc.so.2 is not installed (apt-get install libmimalloc2.0)";
+                default -> "libtcmalloc_minimal.so.4 is not installed (apt-get install libtcmalloc-minimal4)";
+            };
+        }
+        return peer;
+    }
+
+    /**
+     * The process's {@code malloc}: glibc's unless {@code LD_PRELOAD} put another in front (then its
+     * probe still asks glibc's {@code mallinfo2}, which no longer sees those blocks).
+     */
     public static CAllocator libc() {
         SymbolLookup libc = LINKER.defaultLookup();
-        return new CAllocator("glibc", handle(libc, "malloc", true), handle(libc, "free", false));
+        MethodHandle mallinfo2 = LINKER.downcallHandle(find(libc, "mallinfo2"), FunctionDescriptor.of(MALLINFO2));
+        MemoryProbe held = () -> mallinfo2(mallinfo2, "arena") + mallinfo2(mallinfo2, "hblkhd");
+        MemoryProbe inUse = () -> mallinfo2(mallinfo2, "uordblks") + mallinfo2(mallinfo2, "hblkhd");
+        return new CAllocator("glibc", handle(libc, "malloc", true), handle(libc, "free", false),
+                reallocHandle(libc, "realloc"), held, inUse,
+                "glibc mallinfo2(): arena + hblkhd (heap and mmapped chunks held), less the JVM's own live "
+                        + "blocks before the replay (uordblks + hblkhd)");
     }
 
     /** mimalloc 2.0 from Debian's libmimalloc2.0, if installed. */
     public static Optional<CAllocator> mimalloc() {
-        return library("libmimalloc.so.2")
-                .map(lib -> new CAllocator("mimalloc", handle(lib, "mi_malloc", true), handle(lib, "mi_free", false)));
+        return library("libmimalloc.so.2").map(lib -> {
+            MethodHandle processInfo = LINKER.downcallHandle(find(lib, "mi_process_info"),
+                    FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+            MemoryProbe probe = () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment out = arena.allocate(JAVA_LONG, 8);
+                    processInfo.invokeExact(out, out.asSlice(8), out.asSlice(16), out.asSlice(24), out.asSlice(32),
+                            out.asSlice(40), out.asSlice(48), out.asSlice(56));
+                    return out.getAtIndex(JAVA_LONG, 5); // current_commit
+                } catch (Throwable t) {
+                    throw new IllegalStateException("mi_process_info failed", t);
+                }
+            };
+            return new CAllocator("mimalloc", handle(lib, "mi_malloc", true), handle(lib, "mi_free", false),
+                    reallocHandle(lib, "mi_realloc"), probe, probe,
+                    "mimalloc mi_process_info(): current_commit, less its value before the replay");
+        });
     }
 
     /** tcmalloc (minimal) from Debian's libtcmalloc-minimal4, if installed. */
     public static Optional<CAllocator> tcmalloc() {
-        return library("libtcmalloc_minimal.so.4")
-                .map(lib -> new CAllocator("tcmalloc", handle(lib, "tc_malloc", true), handle(lib, "tc_free", false)));
+        return library("libtcmalloc_minimal.so.4").map(lib -> {
+            MethodHandle property = LINKER.downcallHandle(find(lib, "MallocExtension_GetNumericProperty"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+            MemoryProbe probe = () -> tcmallocProperty(property, "generic.heap_size")
+                    - tcmallocProperty(property, "tcmalloc.pageheap_unmapped_bytes");
+            return new CAllocator("tcmalloc", handle(lib, "tc_malloc", true), handle(lib, "tc_free", false),
+                    reallocHandle(lib, "tc_realloc"), probe, probe,
+                    "tcmalloc: generic.heap_size - tcmalloc.pageheap_unmapped_bytes, less its value before the replay");
+        });
     }
 
-    /** Whether {@code LD_PRELOAD} replaced the process's malloc (how jemalloc is measured). */
-    public static String libcName() {
+    /** jemalloc, only when {@code LD_PRELOAD} loaded it (then it is also this process's malloc). */
+    public static Optional<CAllocator> jemalloc() {
         String preload = System.getenv("LD_PRELOAD");
-        if (preload == null || preload.isBlank()) {
-            return "glibc";
+        if (preload == null || !preload.contains("jemalloc")) {
+            return Optional.empty();
         }
-        return preload.contains("jemalloc") ? "jemalloc" : preload.contains("tcmalloc") ? "tcmalloc" : preload;
+        return library("libjemalloc.so.2").map(lib -> {
+            MethodHandle mallctl = LINKER.downcallHandle(find(lib, "mallctl"),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+            return new CAllocator("jemalloc", handle(lib, "malloc", true), handle(lib, "free", false),
+                    reallocHandle(lib, "realloc"), () -> jemallocStat(mallctl, "stats.mapped"),
+                    () -> jemallocStat(mallctl, "stats.allocated"),
+                    "jemalloc mallctl(): stats.mapped, less the JVM's own live blocks before the replay "
+                            + "(stats.allocated; LD_PRELOAD makes jemalloc the whole process's malloc)");
+        });
+    }
+
+    /** Where a library is installed, for {@code LD_PRELOAD}. */
+    public static Optional<Path> libraryPath(String soname) {
+        return LIBRARY_DIRS.stream().map(dir -> Path.of(dir, soname)).filter(Files::exists).findFirst();
+    }
+
+    private static final MemoryLayout MALLINFO2 = MemoryLayout.structLayout(
+            JAVA_LONG.withName("arena"), JAVA_LONG.withName("ordblks"), JAVA_LONG.withName("smblks"),
+            JAVA_LONG.withName("hblks"), JAVA_LONG.withName("hblkhd"), JAVA_LONG.withName("usmblks"),
+            JAVA_LONG.withName("fsmblks"), JAVA_LONG.withName("uordblks"), JAVA_LONG.withName("fordblks"),
+            JAVA_LONG.withName("keepcost"));
+
+    private static long tcmallocProperty(MethodHandle property, String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(JAVA_LONG);
+            int ok = (int) property.invokeExact(arena.allocateFrom(name), value);
+            if (ok == 0) {
+                throw new IllegalStateException("tcmalloc has no property " + name);
+            }
+            return value.get(JAVA_LONG, 0);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("MallocExtension_GetNumericProperty failed", t);
+        }
+    }
+
+    private static long mallinfo2(MethodHandle mallinfo2, String field) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = (MemorySegment) mallinfo2.invokeExact((java.lang.foreign.SegmentAllocator) arena);
+            return info.get(JAVA_LONG, MALLINFO2.byteOffset(MemoryLayout.PathElement.groupElement(field)));
+        } catch (Throwable t) {
+            throw new IllegalStateException("mallinfo2 failed", t);
+        }
+    }
+
+    private static long jemallocStat(MethodHandle mallctl, String stat) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment epoch = arena.allocate(JAVA_LONG);
+            epoch.set(JAVA_LONG, 0, 1);
+            int refreshed = (int) mallctl.invokeExact(arena.allocateFrom("epoch"), MemorySegment.NULL,
+                    MemorySegment.NULL, epoch, 8L);
+            MemorySegment mapped = arena.allocate(JAVA_LONG);
+            MemorySegment length = arena.allocate(JAVA_LONG);
+            length.set(JAVA_LONG, 0, 8);
+            int read = (int) mallctl.invokeExact(arena.allocateFrom(stat), mapped, length,
+                    MemorySegment.NULL, 0L);
+            if (refreshed != 0 || read != 0) {
+                throw new IllegalStateException("mallctl failed: epoch " + refreshed + ", " + stat + " " + read);
+            }
+            return mapped.get(JAVA_LONG, 0);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mallctl failed", t);
+        }
     }
 
     private static Optional<SymbolLookup> library(String soname) {
@@ -87,11 +245,18 @@ public final class NativePeers {
         }
     }
 
+    private static MemorySegment find(SymbolLookup lookup, String name) {
+        return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
+    }
+
     private static MethodHandle handle(SymbolLookup lookup, String name, boolean returnsPointer) {
-        MemorySegment symbol = lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
         FunctionDescriptor descriptor = returnsPointer
                 ? FunctionDescriptor.of(JAVA_LONG, JAVA_LONG)
                 : FunctionDescriptor.ofVoid(JAVA_LONG);
-        return LINKER.downcallHandle(symbol, descriptor);
+        return LINKER.downcallHandle(find(lookup, name), descriptor);
+    }
+
+    private static MethodHandle reallocHandle(SymbolLookup lookup, String name) {
+        return LINKER.downcallHandle(find(lookup, name), FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
     }
 }

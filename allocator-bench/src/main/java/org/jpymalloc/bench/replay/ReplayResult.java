@@ -1,0 +1,55 @@
+package org.jpymalloc.bench.replay;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+import org.jpymalloc.bench.trace.TraceNoise;
+
+/**
+ * What one allocator did with one trace.
+ *
+ * @param allocator the allocator's label
+ * @param trace the trace's source
+ * @param events events replayed
+ * @param kinds {@code [mallocs, frees, reallocs]}
+ * @param runNanos wall time of each timed run of the whole trace (allocation calls only)
+ * @param peakMappedBytes the largest mapped figure sampled
+ * @param finalMappedBytes the mapped figure after the last event (blocks still live)
+ * @param peakLiveBytes the most requested bytes live at once (exact, from the trace)
+ * @param finalLiveBytes requested bytes live after the last event
+ * @param memoryDescription what "mapped" means for this allocator
+ * @param series the sampled time series
+ * @param debugMallocStats jpymalloc's {@code sys._debugmallocstats()} text at the end, or null
+ * @param occupancyAtEnd jpymalloc's occupancy at the end, or null
+ * @param occupancyAtPeak jpymalloc's occupancy at the sample with the most mapped bytes, or null
+ */
+public record ReplayResult(String allocator, String trace, int events, long[] kinds, TraceNoise noise,
+                           long[] runNanos, long peakMappedBytes, long finalMappedBytes, long peakLiveBytes,
+                           long finalLiveBytes, String memoryDescription, Series series, String debugMallocStats,
+                           OccupancyGrid occupancyAtEnd, OccupancyGrid occupancyAtPeak) implements Serializable {
+
+    ReplayResult withRunNanos(long[] nanos) {
+        return new ReplayResult(allocator, trace, events, kinds, noise, nanos, peakMappedBytes, finalMappedBytes,
+                peakLiveBytes, finalLiveBytes, memoryDescription, series, debugMallocStats, occupancyAtEnd,
+                occupancyAtPeak);
+    }
+
+    /** Median time per event over the timed runs, in nanoseconds. */
+    public double medianNsPerEvent() {
+        long[] sorted = runNanos.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0;
+        return median / events;
+    }
+
+    /** Fastest run's time per event, in nanoseconds. */
+    public double minNsPerEvent() {
+        return (double) Arrays.stream(runNanos).min().orElseThrow() / events;
+    }
+
+    /** Peak live requested bytes over peak mapped bytes (0 when nothing was mapped). */
+    public double peakUtilisation() {
+        return peakMappedBytes == 0 ? 0 : (double) peakLiveBytes / peakMappedBytes;
+    }
+}

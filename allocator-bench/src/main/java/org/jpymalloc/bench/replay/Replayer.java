@@ -1,0 +1,207 @@
+package org.jpymalloc.bench.replay;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.jpymalloc.MallocStats;
+import org.jpymalloc.bench.NativePeers;
+import org.jpymalloc.bench.trace.Trace;
+
+/**
+ * Replays a decoded {@link Trace} through one allocator: first one sampled run that records the time
+ * series, the peaks and jpymalloc's statistics (not timed, since sampling walks the heap), then
+ * {@code warmups} untimed runs and {@code runs} timed runs of the whole trace. The clock covers only the
+ * loop of allocation calls. The timed runs share one allocator, as a long-running program would (glibc's
+ * heap cannot be made new anyway): blocks left at the end of a run are freed outside the clock, and what
+ * the allocator then keeps mapped for the next run is its own policy (jpymalloc returns emptied arenas to
+ * the OS beyond its spares, and pays the page faults of mapping them again).
+ */
+public final class Replayer {
+
+    /**
+     * @param warmups untimed runs first (let the JIT compile the loop and the allocator)
+     * @param runs timed runs
+     * @param samples about how many samples the time series gets (every {@code events / samples} events)
+     * @param progress told the fraction done after each run and sample (0..1), or null
+     */
+    public record Options(int warmups, int runs, int samples, Consumer<Double> progress) {
+
+        public Options {
+            if (warmups < 0) {
+                throw new IllegalArgumentException("warmups must be >= 0, got " + warmups);
+            }
+            if (runs < 1) {
+                throw new IllegalArgumentException("runs must be >= 1, got " + runs);
+            }
+            if (samples < 1) {
+                throw new IllegalArgumentException("samples must be >= 1, got " + samples);
+            }
+        }
+
+        public static Options quick() {
+            return new Options(0, 1, 100, null);
+        }
+    }
+
+    /** An allocator that cannot run in this process (not installed, or needs {@code LD_PRELOAD}). */
+    public static final class UnavailableException extends RuntimeException {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    private final Trace trace;
+    private final Trace.Arrays events;
+    private final Options options;
+
+    public Replayer(Trace trace, Options options) {
+        this.trace = trace;
+        this.events = trace.arrays();
+        this.options = options;
+    }
+
+    /**
+     * The sampled run comes first, so that memory is measured as the program itself would see it: in a
+     * process where this allocator has not run before (C allocators keep what they mapped).
+     */
+    public ReplayResult replay(AllocatorSpec spec) {
+        int steps = options.warmups() + options.runs() + 1;
+        ReplayResult sampled = sampledRun(spec, 1.0 / steps);
+        long[] nanos = new long[options.runs()];
+        try (ReplayTarget target = newTarget(spec)) {
+            for (int i = 0; i < options.warmups(); i++) {
+                timedRun(target);
+                progress((i + 2.0) / steps);
+            }
+            for (int i = 0; i < nanos.length; i++) {
+                nanos[i] = timedRun(target);
+                progress((options.warmups() + i + 2.0) / steps);
+            }
+        }
+        return sampled.withRunNanos(nanos);
+    }
+
+    /** A new target for {@code spec}, sized for this trace. */
+    public ReplayTarget newTarget(AllocatorSpec spec) {
+        if (spec.isJpymalloc()) {
+            return new PyMallocTarget(spec, trace.slotCount());
+        }
+        String[] why = new String[1];
+        NativePeers.CAllocator peer = NativePeers.byName(spec.name(), why)
+                .orElseThrow(() -> new UnavailableException(spec.name() + ": " + why[0]));
+        return new NativeTarget(peer, trace.slotCount());
+    }
+
+    private long timedRun(ReplayTarget target) {
+        long nanos = loop(target, events);
+        target.freeAll();
+        return nanos;
+    }
+
+    /** The timed loop: nothing but the allocation calls. */
+    private static long loop(ReplayTarget target, Trace.Arrays events) {
+        byte[] ops = events.ops();
+        int[] slots = events.slots();
+        long[] sizes = events.sizes();
+        int length = events.length();
+        long start = System.nanoTime();
+        for (int i = 0; i < length; i++) {
+            byte op = ops[i];
+            if (op == Trace.MALLOC) {
+                target.malloc(slots[i], sizes[i]);
+            } else if (op == Trace.FREE) {
+                target.free(slots[i]);
+            } else {
+                target.realloc(slots[i], sizes[i]);
+            }
+        }
+        return System.nanoTime() - start;
+    }
+
+    private ReplayResult sampledRun(AllocatorSpec spec, double progressShare) {
+        int length = events.length();
+        int every = Math.max(1, length / options.samples());
+        SeriesBuilder series = new SeriesBuilder(every, spec.isJpymalloc());
+        long[] slotBytes = new long[trace.slotCount()];
+        long live = 0;
+        long peakLive = 0;
+        long peakMapped = 0;
+        OccupancyGrid atPeak = null;
+        try (ReplayTarget target = newTarget(spec)) {
+            PyMallocTarget jpymalloc = target instanceof PyMallocTarget p ? p : null;
+            for (int i = 0; i < length; i++) {
+                int slot = events.slots()[i];
+                long size = events.sizes()[i];
+                switch (events.ops()[i]) {
+                    case Trace.MALLOC -> target.malloc(slot, size);
+                    case Trace.FREE -> target.free(slot);
+                    default -> target.realloc(slot, size);
+                }
+                live += size - slotBytes[slot];
+                slotBytes[slot] = size;
+                peakLive = Math.max(peakLive, live);
+                if ((i + 1) % every == 0 || i == length - 1) {
+                    long mapped = target.mappedBytes();
+                    series.add(i + 1, mapped, live, jpymalloc == null ? null : jpymalloc.stats());
+                    if (mapped > peakMapped || atPeak == null && jpymalloc != null) {
+                        peakMapped = Math.max(peakMapped, mapped);
+                        atPeak = jpymalloc == null ? null : OccupancyGrid.of(jpymalloc.occupancy(), i + 1);
+                    }
+                    progress(progressShare * (i + 1.0) / length);
+                }
+            }
+            long finalMapped = target.mappedBytes();
+            String text = jpymalloc == null ? null : jpymalloc.stats().toDebugMallocStats();
+            OccupancyGrid atEnd = jpymalloc == null ? null : OccupancyGrid.of(jpymalloc.occupancy(), length);
+            target.freeAll();
+            return new ReplayResult(spec.label(), trace.source(), length, trace.countsByKind(), trace.noise(), new long[0],
+                    peakMapped, finalMapped, peakLive, live, target.memoryDescription(), series.build(), text, atEnd,
+                    atPeak);
+        }
+    }
+
+    private void progress(double done) {
+        if (options.progress() != null) {
+            options.progress().accept(done);
+        }
+    }
+
+    /** Grows the sample arrays of a {@link Series}. */
+    private static final class SeriesBuilder {
+        private final int every;
+        private final boolean pools;
+        private final List<long[]> rows = new ArrayList<>();
+        private final List<int[]> poolRows = new ArrayList<>();
+
+        SeriesBuilder(int every, boolean pools) {
+            this.every = every;
+            this.pools = pools;
+        }
+
+        void add(long event, long mapped, long live, MallocStats stats) {
+            rows.add(new long[] {event, mapped, live, stats == null ? -1 : stats.arenasCurrent()});
+            if (pools && stats != null) {
+                poolRows.add(stats.sizeClasses().stream().mapToInt(c -> (int) c.pools()).toArray());
+            }
+        }
+
+        Series build() {
+            int n = rows.size();
+            long[] events = new long[n];
+            long[] mapped = new long[n];
+            long[] live = new long[n];
+            int[] arenas = new int[pools ? n : 0];
+            for (int i = 0; i < n; i++) {
+                long[] row = rows.get(i);
+                events[i] = row[0];
+                mapped[i] = row[1];
+                live[i] = row[2];
+                if (pools) {
+                    arenas[i] = (int) row[3];
+                }
+            }
+            return new Series(every, events, mapped, live, arenas, poolRows.toArray(new int[0][]));
+        }
+    }
+}
