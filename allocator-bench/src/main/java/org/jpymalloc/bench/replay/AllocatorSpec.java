@@ -11,7 +11,8 @@ import org.jpymalloc.bench.NativePeers;
  * An allocator named on the command line: {@code jpymalloc} (in the default geometry),
  * {@code jpymalloc-3.7}, {@code jpymalloc-3.9}, {@code jpymalloc-3.10}, {@code jpymalloc-shared} (shared
  * mode, default geometry), or a C allocator: {@code glibc}, {@code mimalloc}, {@code tcmalloc},
- * {@code jemalloc}.
+ * {@code jemalloc}. A jpymalloc name may end in {@code :spares=N} to keep N emptied arenas mapped
+ * ({@code jpymalloc-3.9:spares=64}), so that one comparison can show both sides of that policy.
  *
  * @param name the name as given
  * @param geometry the jpymalloc geometry, or null for a C allocator
@@ -19,6 +20,10 @@ import org.jpymalloc.bench.NativePeers;
  * @param spareArenas jpymalloc's spare arenas, or -1 for the library's default
  */
 public record AllocatorSpec(String name, Geometry geometry, boolean shared, int spareArenas) {
+
+    private AllocatorSpec renamed(String newName) {
+        return new AllocatorSpec(newName, geometry, shared, spareArenas);
+    }
 
     /** The same allocator with {@code spareArenas} spares (jpymalloc only; C allocators are unchanged). */
     public AllocatorSpec withSpareArenas(int spares) {
@@ -46,6 +51,19 @@ public record AllocatorSpec(String name, Geometry geometry, boolean shared, int 
      */
     public static AllocatorSpec parse(String text, Geometry defaultGeometry) {
         String name = text.strip().toLowerCase(Locale.ROOT);
+        int suffix = name.indexOf(":spares=");
+        if (suffix >= 0) {
+            AllocatorSpec base = parse(name.substring(0, suffix), defaultGeometry);
+            if (!base.isJpymalloc()) {
+                throw new IllegalArgumentException("':spares=' applies to jpymalloc only, not '" + text + "'");
+            }
+            String count = name.substring(suffix + ":spares=".length());
+            try {
+                return base.withSpareArenas(Integer.parseInt(count)).renamed(name);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad spare arena count '" + count + "' in '" + text + "'");
+            }
+        }
         return switch (name) {
             case "jpymalloc" -> new AllocatorSpec(name, defaultGeometry, false, -1);
             case "jpymalloc-shared" -> new AllocatorSpec(name, defaultGeometry, true, -1);
@@ -80,8 +98,8 @@ public record AllocatorSpec(String name, Geometry geometry, boolean shared, int 
 
     /** The label in reports: the name, with the geometry for plain jpymalloc. */
     public String label() {
-        String label = isJpymalloc() && (name.equals("jpymalloc") || name.equals("jpymalloc-shared"))
-                ? name + " (" + GeometryNames.describe(geometry) + ")" : name;
-        return spareArenas >= 0 ? label + " spares=" + spareArenas : label;
+        String label = isJpymalloc() && (name.startsWith("jpymalloc:") || name.startsWith("jpymalloc-shared")
+                || name.equals("jpymalloc")) ? name + " (" + GeometryNames.describe(geometry) + ")" : name;
+        return spareArenas >= 0 && !name.contains(":spares=") ? label + " spares=" + spareArenas : label;
     }
 }

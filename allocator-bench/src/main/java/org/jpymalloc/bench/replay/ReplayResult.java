@@ -13,6 +13,7 @@ import org.jpymalloc.bench.trace.TraceNoise;
  * @param events events replayed
  * @param kinds {@code [mallocs, frees, reallocs]}
  * @param runNanos wall time of each timed run of the whole trace (allocation calls only)
+ * @param runFaults minor page faults of the process during each timed run (-1 where unknown)
  * @param peakMappedBytes the largest mapped figure sampled
  * @param finalMappedBytes the mapped figure after the last event (blocks still live)
  * @param peakLiveBytes the most requested bytes live at once (exact, from the trace)
@@ -20,18 +21,27 @@ import org.jpymalloc.bench.trace.TraceNoise;
  * @param memoryDescription what "mapped" means for this allocator
  * @param series the sampled time series
  * @param debugMallocStats jpymalloc's {@code sys._debugmallocstats()} text at the end, or null
+ * @param statsJson jpymalloc's {@code MallocStats.toJson()} at the end, or null
  * @param occupancyAtEnd jpymalloc's occupancy at the end, or null
  * @param occupancyAtPeak jpymalloc's occupancy at the sample with the most mapped bytes, or null
  */
 public record ReplayResult(String allocator, String trace, int events, long[] kinds, TraceNoise noise,
-                           long[] runNanos, long peakMappedBytes, long finalMappedBytes, long peakLiveBytes,
+                           long[] runNanos, long[] runFaults, long peakMappedBytes, long finalMappedBytes, long peakLiveBytes,
                            long finalLiveBytes, String memoryDescription, Series series, String debugMallocStats,
-                           OccupancyGrid occupancyAtEnd, OccupancyGrid occupancyAtPeak) implements Serializable {
+                           String statsJson, OccupancyGrid occupancyAtEnd, OccupancyGrid occupancyAtPeak) implements Serializable {
 
-    ReplayResult withRunNanos(long[] nanos) {
-        return new ReplayResult(allocator, trace, events, kinds, noise, nanos, peakMappedBytes, finalMappedBytes,
-                peakLiveBytes, finalLiveBytes, memoryDescription, series, debugMallocStats, occupancyAtEnd,
+    ReplayResult withRuns(long[] nanos, long[] faults) {
+        return new ReplayResult(allocator, trace, events, kinds, noise, nanos, faults, peakMappedBytes,
+                finalMappedBytes,
+                peakLiveBytes, finalLiveBytes, memoryDescription, series, debugMallocStats, statsJson, occupancyAtEnd,
                 occupancyAtPeak);
+    }
+
+    /** The same result, naming the trace by {@code source} (a child JVM read a temporary copy). */
+    public ReplayResult withTrace(String source) {
+        return new ReplayResult(allocator, source, events, kinds, noise, runNanos, runFaults, peakMappedBytes,
+                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, series, debugMallocStats, statsJson,
+                occupancyAtEnd, occupancyAtPeak);
     }
 
     /** Median time per event over the timed runs, in nanoseconds. */
@@ -41,6 +51,13 @@ public record ReplayResult(String allocator, String trace, int events, long[] ki
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0;
         return median / events;
+    }
+
+    /** Median minor page faults per timed run. */
+    public long medianFaultsPerRun() {
+        long[] sorted = runFaults.clone();
+        Arrays.sort(sorted);
+        return sorted.length == 0 ? -1 : sorted[sorted.length / 2];
     }
 
     /** Fastest run's time per event, in nanoseconds. */

@@ -69,17 +69,51 @@ public final class Replayer {
         int steps = options.warmups() + options.runs() + 1;
         ReplayResult sampled = sampledRun(spec, 1.0 / steps);
         long[] nanos = new long[options.runs()];
+        long[] faults = new long[options.runs()];
         try (ReplayTarget target = newTarget(spec)) {
             for (int i = 0; i < options.warmups(); i++) {
                 timedRun(target);
                 progress((i + 2.0) / steps);
             }
             for (int i = 0; i < nanos.length; i++) {
+                long faultsBefore = ProcessCounters.minorFaults();
                 nanos[i] = timedRun(target);
+                faults[i] = ProcessCounters.minorFaults() - faultsBefore;
                 progress((options.warmups() + i + 2.0) / steps);
             }
         }
-        return sampled.withRunNanos(nanos);
+        return sampled.withRuns(nanos, faults);
+    }
+
+    /**
+     * Replays the first {@code events} events through a new jpymalloc allocator in {@code spec}'s geometry
+     * and mode, and answers its statistics then (the allocator is closed afterwards).
+     */
+    public static MallocStats statsAfter(Trace trace, AllocatorSpec spec, int events) {
+        if (!spec.isJpymalloc()) {
+            throw new IllegalArgumentException("statistics need a jpymalloc allocator, not " + spec.name());
+        }
+        try (PyMallocTarget target = new PyMallocTarget(spec, trace.slotCount())) {
+            loop(target, trace.prefix(events).arrays());
+            return target.stats();
+        }
+    }
+
+    /**
+     * Why {@code spec} cannot be replayed here, or empty if it can: a C allocator that is not installed,
+     * or jemalloc in this JVM without {@code LD_PRELOAD} ({@code forked}: in a child JVM, which gets it).
+     */
+    public static java.util.Optional<String> unavailable(AllocatorSpec spec, boolean forked) {
+        if (spec.isJpymalloc()) {
+            return java.util.Optional.empty();
+        }
+        if (forked && spec.name().equals("jemalloc")) {
+            return NativePeers.libraryPath("libjemalloc.so.2").isPresent() ? java.util.Optional.empty()
+                    : java.util.Optional.of("jemalloc: libjemalloc.so.2 is not installed (apt-get install libjemalloc2)");
+        }
+        String[] why = new String[1];
+        return NativePeers.byName(spec.name(), why).isPresent() ? java.util.Optional.empty()
+                : java.util.Optional.of(spec.name() + ": " + why[0]);
     }
 
     /** A new target for {@code spec}, sized for this trace. */
@@ -152,11 +186,12 @@ public final class Replayer {
                 }
             }
             long finalMapped = target.mappedBytes();
-            String text = jpymalloc == null ? null : jpymalloc.stats().toDebugMallocStats();
+            MallocStats end = jpymalloc == null ? null : jpymalloc.stats();
             OccupancyGrid atEnd = jpymalloc == null ? null : OccupancyGrid.of(jpymalloc.occupancy(), length);
             target.freeAll();
-            return new ReplayResult(spec.label(), trace.source(), length, trace.countsByKind(), trace.noise(), new long[0],
-                    peakMapped, finalMapped, peakLive, live, target.memoryDescription(), series.build(), text, atEnd,
+            return new ReplayResult(spec.label(), trace.source(), length, trace.countsByKind(), trace.noise(), new long[0], new long[0],
+                    peakMapped, finalMapped, peakLive, live, target.memoryDescription(), series.build(),
+                    end == null ? null : end.toDebugMallocStats(), end == null ? null : end.toJson(), atEnd,
                     atPeak);
         }
     }
@@ -173,6 +208,7 @@ public final class Replayer {
         private final boolean pools;
         private final List<long[]> rows = new ArrayList<>();
         private final List<int[]> poolRows = new ArrayList<>();
+        private long[] blockSizes = new long[0];
 
         SeriesBuilder(int every, boolean pools) {
             this.every = every;
@@ -183,6 +219,7 @@ public final class Replayer {
             rows.add(new long[] {event, mapped, live, stats == null ? -1 : stats.arenasCurrent()});
             if (pools && stats != null) {
                 poolRows.add(stats.sizeClasses().stream().mapToInt(c -> (int) c.pools()).toArray());
+                blockSizes = stats.sizeClasses().stream().mapToLong(MallocStats.SizeClassStats::blockSize).toArray();
             }
         }
 
@@ -201,7 +238,7 @@ public final class Replayer {
                     arenas[i] = (int) row[3];
                 }
             }
-            return new Series(every, events, mapped, live, arenas, poolRows.toArray(new int[0][]));
+            return new Series(every, events, mapped, live, arenas, poolRows.toArray(new int[0][]), blockSizes);
         }
     }
 }

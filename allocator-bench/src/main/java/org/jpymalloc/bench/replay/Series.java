@@ -10,9 +10,10 @@ import java.io.Serializable;
  * @param liveBytes bytes requested by the live blocks of the trace
  * @param arenas jpymalloc arenas held, or empty for C allocators
  * @param poolsPerClass jpymalloc pools in use per size class ({@code [sample][class]}), or empty
+ * @param blockSizes jpymalloc's block size of each class, or empty
  */
 public record Series(int every, long[] events, long[] mappedBytes, long[] liveBytes, int[] arenas,
-                     int[][] poolsPerClass) implements Serializable {
+                     int[][] poolsPerClass, long[] blockSizes) implements Serializable {
 
     public int size() {
         return events.length;

@@ -1,0 +1,41 @@
+package org.jpymalloc.bench.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.jpymalloc.bench.replay.Replayer;
+import picocli.CommandLine.Option;
+
+/** How each allocator is replayed (a picocli mixin of {@code replay} and {@code compare}). */
+final class RunArguments {
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "timed runs (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--warmups", paramLabel = "N", defaultValue = "3",
+            description = "untimed runs before them (default: ${DEFAULT-VALUE})")
+    int warmups;
+
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "400",
+            description = "about how many points the time series gets (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--spare-arenas", paramLabel = "N",
+            description = "jpymalloc: emptied arenas kept mapped (default: the library's, 1 MiB worth)")
+    Integer spareArenas;
+
+    Replayer.Options options(Consumer<Double> progress) {
+        return new Replayer.Options(warmups, runs, samples, progress);
+    }
+
+    /** The same settings as {@code replay} options, for a child JVM. */
+    List<String> asArguments(String geometry) {
+        List<String> arguments = new ArrayList<>(List.of("--runs=" + runs, "--warmups=" + warmups,
+                "--samples=" + samples, "--geometry=" + geometry));
+        if (spareArenas != null) {
+            arguments.add("--spare-arenas=" + spareArenas);
+        }
+        return arguments;
+    }
+}

@@ -1,0 +1,98 @@
+package org.jpymalloc.bench.replay;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.jpymalloc.bench.trace.TraceNoise;
+
+/** Renders replay results: the side-by-side text table, and JSON. */
+public final class ResultFormat {
+
+    private ResultFormat() {
+    }
+
+    /** The comparison table; ratios are against the first result named {@code baseline}, if any. */
+    public static String table(List<ReplayResult> results, List<String> skipped, String baseline) {
+        StringBuilder out = new StringBuilder();
+        ReplayResult first = results.isEmpty() ? null : results.getFirst();
+        if (first != null) {
+            long[] k = first.kinds();
+            out.append(String.format(Locale.ROOT, "trace %s: %,d events (%,d malloc, %,d free, %,d realloc); noise: %s%n",
+                    first.trace(), first.events(), k[0], k[1], k[2], first.noise().summary()));
+            out.append(String.format(Locale.ROOT, "live requested bytes: peak %s, at the end %s%n%n",
+                    mib(first.peakLiveBytes()), mib(first.finalLiveBytes())));
+        }
+        ReplayResult base = results.stream().filter(r -> r.allocator().equals(baseline)).findFirst().orElse(null);
+        out.append(String.format(Locale.ROOT, "%-34s %9s %9s %8s %11s %12s %12s %9s%n", "allocator", "ns/event",
+                "fastest", "vs " + (base == null ? "-" : baseline), "faults/run", "peak mapped", "final mapped",
+                "peak use"));
+        for (ReplayResult r : results) {
+            String ratio = base == null ? "-" : String.format(Locale.ROOT, "%.2fx",
+                    r.medianNsPerEvent() / base.medianNsPerEvent());
+            out.append(String.format(Locale.ROOT, "%-34s %9.1f %9.1f %8s %,11d %12s %12s %8.1f%%%n", r.allocator(),
+                    r.medianNsPerEvent(), r.minNsPerEvent(), ratio, r.medianFaultsPerRun(), mib(r.peakMappedBytes()),
+                    mib(r.finalMappedBytes()), 100 * r.peakUtilisation()));
+        }
+        for (String reason : skipped) {
+            out.append("skipped: ").append(reason).append('\n');
+        }
+        if (first != null) {
+            out.append(String.format(Locale.ROOT, "%nns/event: median of %d timed runs of the whole trace (allocation "
+                    + "calls only); peak use = peak live bytes / peak mapped bytes.%n", first.runNanos().length));
+            out.append("mapped bytes, as each allocator counts them:\n");
+            for (ReplayResult r : results) {
+                out.append("  ").append(r.allocator()).append(": ").append(r.memoryDescription()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.2f MiB", bytes / (double) (1 << 20));
+    }
+
+    /** One result as a JSON object (schema {@code jpymalloc.replay/1}, see docs/replay.md). */
+    public static String json(ReplayResult r) {
+        return object(new JsonWriter(), r).toString();
+    }
+
+    /** Several results, with the allocators that could not run. */
+    public static String json(List<ReplayResult> results, List<String> skipped) {
+        JsonWriter json = new JsonWriter().open('{').field("schema", "jpymalloc.compare/1");
+        json.key("results").open('[');
+        for (ReplayResult result : results) {
+            object(json, result);
+        }
+        json.close(']').key("skipped").open('[');
+        for (String reason : skipped) {
+            json.value(reason);
+        }
+        return json.close(']').close('}').toString();
+    }
+
+    private static JsonWriter object(JsonWriter json, ReplayResult r) {
+        json.open('{').field("schema", "jpymalloc.replay/1").field("allocator", r.allocator())
+                .field("trace", r.trace()).field("events", r.events());
+        json.key("kinds").open('{').field("malloc", r.kinds()[0]).field("free", r.kinds()[1])
+                .field("realloc", r.kinds()[2]).close('}');
+        TraceNoise n = r.noise();
+        json.key("noise").open('{').field("unknownFrees", n.unknownFrees()).field("unknownReallocs", n.unknownReallocs())
+                .field("reusedAddresses", n.reusedAddresses()).field("failedAllocations", n.failedAllocations())
+                .field("nullFrees", n.nullFrees()).field("unpairedReallocs", n.unpairedReallocs()).close('}');
+        json.field("medianNsPerEvent", r.medianNsPerEvent()).field("minNsPerEvent", r.minNsPerEvent());
+        json.key("runNanos").values(r.runNanos()).key("runMinorFaults").values(r.runFaults());
+        json.field("peakMappedBytes", r.peakMappedBytes()).field("finalMappedBytes", r.finalMappedBytes())
+                .field("peakLiveBytes", r.peakLiveBytes()).field("finalLiveBytes", r.finalLiveBytes())
+                .field("memory", r.memoryDescription());
+        Series s = r.series();
+        json.key("series").open('{').field("every", s.every()).key("events").values(s.events())
+                .key("mappedBytes").values(s.mappedBytes()).key("liveBytes").values(s.liveBytes()).close('}');
+        json.key("stats");
+        if (r.statsJson() == null) {
+            json.value((String) null);
+        } else {
+            json.raw(r.statsJson());
+        }
+        return json.close('}');
+    }
+}

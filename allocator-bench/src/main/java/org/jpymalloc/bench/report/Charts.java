@@ -1,0 +1,103 @@
+package org.jpymalloc.bench.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.jpymalloc.bench.replay.ReplayResult;
+import org.jpymalloc.bench.replay.Series;
+
+/** The line and bar charts of a report, drawn with JFreeChart into PNG files. */
+final class Charts {
+
+    private static final int WIDTH = 1000;
+    private static final int HEIGHT = 560;
+    private static final double MIB = 1 << 20;
+
+    private Charts() {
+    }
+
+    /** Mapped bytes of every allocator over the trace, with the trace's live requested bytes. */
+    static void mappedVersusLive(List<ReplayResult> results, Path file) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (ReplayResult r : results) {
+            data.addSeries(series(r.allocator() + " mapped", r.series(), i -> r.series().mappedBytes()[i] / MIB));
+        }
+        Series first = results.getFirst().series();
+        data.addSeries(series("live requested bytes", first, i -> first.liveBytes()[i] / MIB));
+        JFreeChart chart = ChartFactory.createXYLineChart("Mapped vs live bytes over the trace", "events", "MiB",
+                data, PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.getRenderer().setSeriesPaint(results.size(), Color.BLACK);
+        plot.getRenderer().setSeriesStroke(results.size(), new BasicStroke(2.5f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        save(chart, file);
+    }
+
+    /** Live requested bytes over mapped bytes, per allocator. */
+    static void utilisation(List<ReplayResult> results, Path file) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (ReplayResult r : results) {
+            data.addSeries(series(r.allocator(), r.series(), i -> 100 * r.series().utilisation(i)));
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Utilisation: live requested bytes / mapped bytes", "events",
+                "%", data, PlotOrientation.VERTICAL, true, false, false);
+        save(chart, file);
+    }
+
+    /** jpymalloc's pools per size class at the end of the trace and at the sample with the most mapped bytes. */
+    static void poolsPerClass(ReplayResult r, long[] blockSizes, Path file) {
+        Series s = r.series();
+        int last = s.size() - 1;
+        int peak = 0;
+        for (int i = 0; i < s.size(); i++) {
+            if (s.mappedBytes()[i] > s.mappedBytes()[peak]) {
+                peak = i;
+            }
+        }
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (int c = 0; c < s.poolsPerClass()[last].length; c++) {
+            String size = String.valueOf(blockSizes[c]);
+            data.addValue(s.poolsPerClass()[peak][c], "at the peak (event " + s.events()[peak] + ")", size);
+            data.addValue(s.poolsPerClass()[last][c], "at the end", size);
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Pools per size class: " + r.allocator(), "block size (bytes)",
+                "pools", data, PlotOrientation.VERTICAL, true, false, false);
+        save(chart, file);
+    }
+
+    private static XYSeries series(String name, Series s, java.util.function.IntToDoubleFunction value) {
+        XYSeries series = new XYSeries(name, false, true);
+        for (int i = 0; i < s.size(); i++) {
+            series.add(s.events()[i], value.applyAsDouble(i));
+        }
+        return series;
+    }
+
+    private static void save(JFreeChart chart, Path file) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getPlot().setBackgroundPaint(Color.WHITE);
+        if (chart.getPlot() instanceof XYPlot xy) {
+            xy.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            xy.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        } else if (chart.getPlot() instanceof org.jfree.chart.plot.CategoryPlot category) {
+            category.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        }
+        try {
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}
