@@ -1,0 +1,157 @@
+package org.jpymalloc.bench.cli;
+
+import org.jpymalloc.Geometry;
+import org.jpymalloc.bench.replay.AllocatorSpec;
+import org.jpymalloc.bench.replay.Replayer;
+import org.jpymalloc.bench.trace.Trace;
+import org.jpymalloc.bench.trace.TraceFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command-line contract other scripts rely on, including its errors. */
+class CliTest {
+
+    static final String TRACE = "traces/cpython-3.9-workload.jpmt.gz";
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Cli.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void statsPrintsExactlyTheDebugMallocStatsTextOfTheEndState() {
+        Trace trace = TraceFiles.read(Path.of(TRACE));
+        for (String geometry : new String[] {"cpython-3.7", "cpython-3.9", "cpython-3.10"}) {
+            Run run = run("stats", "--geometry", geometry, TRACE);
+            assertEquals(0, run.exit(), run.err());
+            Geometry g = org.jpymalloc.bench.replay.GeometryNames.parse(geometry);
+            String expected = Replayer.statsAfter(trace, new AllocatorSpec("jpymalloc", g, false, -1), trace.length())
+                    .toDebugMallocStats();
+            assertEquals(expected, run.out(), geometry);
+            assertEquals("", run.err());
+        }
+    }
+
+    @Test
+    void statsAtAnEventAndAsJson() {
+        Run at = run("stats", "--at", "1000", TRACE);
+        assertEquals(0, at.exit(), at.err());
+        assertTrue(at.out().startsWith("Small block threshold = 512, in 32 size classes."));
+        assertTrue(at.out().contains("# arenas allocated current         =                    1\n"), at.out());
+        Run json = run("stats", "--json", "--geometry=cpython-3.10", TRACE);
+        assertEquals(0, json.exit(), json.err());
+        assertTrue(json.out().startsWith("{\"schema\":\"jpymalloc.stats/1\",\"geometry\":{\"arenaSize\":1048576,"),
+                json.out());
+    }
+
+    @Test
+    void compareInProcessPrintsTheTableAndJson() {
+        Run table = run("compare", "--in-process", "--allocators=jpymalloc-3.9,glibc", "--runs=1", "--warmups=0",
+                "--samples=20", "--show-stats", TRACE);
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("1,081,424 events (567,096 malloc, 496,450 free, 17,878 realloc); noise: none"),
+                table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("jpymalloc-3.9 ")), table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("glibc ") && l.contains("1.00x")), table.out());
+        assertTrue(table.out().contains("sys._debugmallocstats() of jpymalloc-3.9 at the end of the trace:"));
+
+        Run json = run("compare", "--in-process", "--allocators=jpymalloc-3.10,glibc", "--runs=1", "--warmups=0",
+                "--samples=10", "--json", TRACE);
+        assertEquals(0, json.exit(), json.err());
+        assertTrue(json.out().startsWith("{\"schema\":\"jpymalloc.compare/1\",\"results\":[{\"schema\":"
+                + "\"jpymalloc.replay/1\",\"allocator\":\"jpymalloc-3.10\""), json.out());
+        assertTrue(json.out().contains("\"allocator\":\"glibc\""));
+        assertTrue(json.out().contains("\"stats\":{\"schema\":\"jpymalloc.stats/1\""));
+        assertTrue(json.out().strip().endsWith("\"skipped\":[]}"), json.out());
+    }
+
+    @Test
+    void compareForksAChildJvmPerAllocator() {
+        Run run = run("compare", "--allocators=jpymalloc-3.9", "--runs=1", "--warmups=0", "--samples=5",
+                "--no-progress", TRACE);
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().startsWith("trace " + TRACE + ": 1,081,424 events"), "the original trace name: " + run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("jpymalloc-3.9 ")), run.out());
+    }
+
+    @Test
+    void plotWritesTheChartsMapsAndPage(@TempDir Path dir) throws IOException {
+        Run run = run("plot", "--in-process", "--allocators=jpymalloc-3.9,glibc", "--runs=1", "--warmups=0",
+                "--samples=30", "--out", dir.toString(), TRACE);
+        assertEquals(0, run.exit(), run.err());
+        for (String file : new String[] {"index.html", "mapped-vs-live.png", "utilisation.png", "pools-jpymalloc-3.9.png",
+                "occupancy-jpymalloc-3.9-end.png", "occupancy-jpymalloc-3.9-peak.png"}) {
+            Path path = dir.resolve(file);
+            assertTrue(Files.size(path) > 1000, file);
+        }
+        String html = Files.readString(dir.resolve("index.html"));
+        assertTrue(html.contains("<img src=\"occupancy-jpymalloc-3.9-peak.png\""), html);
+        assertTrue(html.contains("Small block threshold = 512"));
+    }
+
+    @Test
+    void convertWritesTheBinaryFormat(@TempDir Path dir) {
+        Path out = dir.resolve("copy.jpmt");
+        Run run = run("convert", TRACE, out.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(TraceFiles.read(Path.of(TRACE)).length(), TraceFiles.read(out).length());
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndExitStatus(@TempDir Path dir) throws IOException {
+        Run unknown = run("compare", "--allocators=jpymalloc,ptmalloc", TRACE);
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().startsWith("unknown allocator 'ptmalloc'; known: jpymalloc, jpymalloc-3.7,"),
+                unknown.err());
+
+        Run missing = run("stats", dir.resolve("nope.mtrace").toString());
+        assertEquals(1, missing.exit());
+        assertEquals("error: trace file not found: " + dir.resolve("nope.mtrace") + "\n", missing.err());
+
+        Path malformed = dir.resolve("bad.mtrace");
+        Files.writeString(malformed, "= Start\n@ a + 0x10 0x20\n@ a - 0x10\n@ a frees 0x10\n");
+        Run bad = run("stats", malformed.toString());
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().startsWith("error: " + malformed + ", line 4: not an mtrace event"), bad.err());
+
+        Run geometry = run("stats", "--geometry", "cpython-2.7", TRACE);
+        assertEquals(2, geometry.exit());
+        assertTrue(geometry.err().contains("unknown geometry 'cpython-2.7'; use one of [cpython-3.7, cpython-3.9, "
+                + "cpython-3.10]"), geometry.err());
+
+        Run at = run("stats", "--at", "-1", TRACE);
+        assertEquals(2, at.exit());
+        assertTrue(at.err().startsWith("--at -1 is outside the trace's 0..1081424 events"), at.err());
+
+        Run runs = run("replay", "--runs=0", TRACE);
+        assertEquals(1, runs.exit());
+        assertEquals("error: runs must be >= 1, got 0\n", runs.err());
+
+        Run noCommand = run();
+        assertEquals(2, noCommand.exit());
+        assertTrue(noCommand.err().startsWith("Usage: jpymalloc-bench"), noCommand.err());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : new String[] {"stats", "replay", "compare", "plot", "convert"}) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.exit(), command);
+            assertTrue(help.out().startsWith("Usage: jpymalloc-bench " + command), help.out());
+        }
+    }
+}

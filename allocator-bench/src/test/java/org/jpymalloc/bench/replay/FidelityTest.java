@@ -1,0 +1,68 @@
+package org.jpymalloc.bench.replay;
+
+import org.jpymalloc.Geometry;
+import org.jpymalloc.MallocStats;
+import org.jpymalloc.bench.trace.Trace;
+import org.jpymalloc.bench.trace.TraceFiles;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The bundled trace replayed in CPython 3.9's geometry against what CPython 3.9.18 itself reported for the
+ * same program at the same point (traces/cpython-3.9-workload.debugmallocstats.txt, recorded by
+ * scripts/record-cpython-trace.sh). Not equal, since the trace also holds the raw-domain mallocs that
+ * CPython sends past pymalloc (docs/fidelity.md explains each difference), but close: the bounds below
+ * are what docs/fidelity.md states.
+ */
+class FidelityTest {
+
+    private static final Pattern ROW = Pattern.compile("(?m)^\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$");
+
+    @Test
+    void poolsAndArenasAreCloseToCPythons() throws IOException {
+        String cpython = Files.readString(Path.of("traces/cpython-3.9-workload.debugmallocstats.txt"));
+        Trace trace = TraceFiles.read(ReplayTest.BUNDLED);
+        MallocStats ours = Replayer.statsAfter(trace, new AllocatorSpec("jpymalloc", Geometry.CPYTHON_3_9, false, -1),
+                trace.length());
+        long cpythonPools = 0;
+        long cpythonBlocks = 0;
+        Matcher row = ROW.matcher(cpython.substring(0, cpython.indexOf("# arenas allocated total")));
+        while (row.find()) {
+            int c = Integer.parseInt(row.group(1));
+            long pools = Long.parseLong(row.group(3));
+            long blocks = Long.parseLong(row.group(4));
+            MallocStats.SizeClassStats mine = ours.sizeClasses().get(c);
+            assertTrue(Math.abs(mine.pools() - pools) <= Math.max(2, pools / 10),
+                    "class " + c + ": " + mine.pools() + " pools vs CPython's " + pools);
+            cpythonPools += pools;
+            cpythonBlocks += blocks;
+        }
+        assertTrue(Math.abs(ours.poolsInUse() - cpythonPools) <= cpythonPools / 100,
+                ours.poolsInUse() + " pools vs " + cpythonPools);
+        assertTrue(Math.abs(ours.blocksInUse() - cpythonBlocks) <= cpythonBlocks / 100,
+                ours.blocksInUse() + " blocks vs " + cpythonBlocks);
+        assertTrue(Math.abs(ours.arenasCurrent() - value(cpython, "# arenas allocated current")) <= 2);
+        assertTrue(Math.abs(ours.arenasHighwater() - value(cpython, "# arenas highwater mark")) <= 2);
+        assertTrue(Math.abs(ours.arenasAllocatedTotal() - value(cpython, "# arenas allocated total")) <= 4);
+    }
+
+    private static long value(String text, String label) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(label) + "\\s*=\\s*([\\d,]+)$").matcher(text);
+        assertTrue(m.find(), label);
+        return Long.parseLong(m.group(1).replace(",", ""));
+    }
+
+    @Test
+    void theBundledTraceIsSmall() throws IOException {
+        assertTrue(Files.size(ReplayTest.BUNDLED) < 3 << 20, "a few MB at most");
+        assertEquals(true, Files.exists(ReplayTest.BUNDLED));
+    }
+}

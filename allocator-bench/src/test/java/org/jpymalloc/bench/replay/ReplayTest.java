@@ -1,0 +1,122 @@
+package org.jpymalloc.bench.replay;
+
+import org.jpymalloc.Geometry;
+import org.jpymalloc.MallocStats;
+import org.jpymalloc.bench.trace.Trace;
+import org.jpymalloc.bench.trace.TraceFiles;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The replay engine on the bundled real trace. */
+class ReplayTest {
+
+    static final Path BUNDLED = Path.of("traces/cpython-3.9-workload.jpmt.gz");
+    static Trace trace;
+
+    @BeforeAll
+    static void load() {
+        trace = TraceFiles.read(BUNDLED);
+    }
+
+    /**
+     * What the trace says is live after {@code events}, per size class (the last entry: the system path),
+     * worked out independently of the allocator with pymalloc's placement rules: a malloc goes to its
+     * size's class (or the system path); a realloc of a pool block stays in place when the new size fits
+     * and shrinks it by less than a quarter, and otherwise moves by its new size; a realloc of a system
+     * block stays on the system path (CPython passes it to the system realloc).
+     */
+    static long[] liveBlocksPerClass(Trace trace, int events, Geometry g) {
+        int system = g.sizeClassCount();
+        int[] where = new int[trace.slotCount()];
+        java.util.Arrays.fill(where, -1);
+        for (int i = 0; i < events; i++) {
+            int slot = trace.slot(i);
+            long size = trace.size(i);
+            int byClass = g.sizeClassIndex(size) < 0 ? system : g.sizeClassIndex(size);
+            where[slot] = switch (trace.op(i)) {
+                case Trace.MALLOC -> byClass;
+                case Trace.FREE -> -1;
+                default -> where[slot] == system ? system
+                        : size <= g.blockSize(where[slot]) && 4 * size > 3 * g.blockSize(where[slot]) ? where[slot]
+                        : byClass;
+            };
+        }
+        long[] perClass = new long[system + 1];
+        for (int place : where) {
+            if (place >= 0) {
+                perClass[place]++;
+            }
+        }
+        return perClass;
+    }
+
+    @Test
+    void jpymallocHoldsExactlyTheTracesLiveBlocksPerClass() {
+        for (Geometry g : List.of(Geometry.CPYTHON_3_9, Geometry.CPYTHON_3_10, Geometry.CPYTHON_3_7)) {
+            for (int events : new int[] {trace.length() / 3, trace.length()}) {
+                MallocStats stats = Replayer.statsAfter(trace, new AllocatorSpec("jpymalloc", g, false, -1), events);
+                long[] expected = liveBlocksPerClass(trace, events, g);
+                long[] actual = new long[expected.length];
+                stats.sizeClasses().forEach(c -> actual[c.index()] = c.blocksInUse());
+                actual[g.sizeClassCount()] = stats.systemLiveBlocks();
+                assertArrayEquals(expected, actual, g + " after " + events + " events");
+                stats.checkIdentity();
+            }
+        }
+    }
+
+    @Test
+    void aReplayMeasuresTimeMemoryAndSeries() {
+        Trace prefix = trace.prefix(200_000);
+        Replayer replayer = new Replayer(prefix, new Replayer.Options(0, 2, 50, null));
+        ReplayResult jpymalloc = replayer.replay(AllocatorSpec.parse("jpymalloc-3.9", Geometry.CPYTHON_3_9));
+        ReplayResult glibc = replayer.replay(AllocatorSpec.parse("glibc", Geometry.CPYTHON_3_9));
+        for (ReplayResult r : List.of(jpymalloc, glibc)) {
+            assertEquals(200_000, r.events());
+            assertEquals(2, r.runNanos().length);
+            assertTrue(r.medianNsPerEvent() > 0);
+            assertTrue(r.peakLiveBytes() > 0 && r.peakLiveBytes() >= r.finalLiveBytes());
+            assertTrue(r.series().size() >= 50 && r.series().size() <= 51, "samples: " + r.series().size());
+            assertEquals(200_000, r.series().events()[r.series().size() - 1]);
+        }
+        assertEquals(jpymalloc.peakLiveBytes(), glibc.peakLiveBytes(), "live bytes come from the trace");
+        assertTrue(jpymalloc.peakMappedBytes() >= jpymalloc.peakLiveBytes() / 2, "pools hold the live blocks");
+        assertNotNull(jpymalloc.debugMallocStats());
+        assertTrue(jpymalloc.debugMallocStats().startsWith("Small block threshold = 512, in 32 size classes."));
+        assertTrue(jpymalloc.statsJson().contains("\"schema\":\"jpymalloc.stats/1\""));
+        assertNotNull(jpymalloc.occupancyAtEnd());
+        assertNotNull(jpymalloc.occupancyAtPeak());
+        assertEquals(null, glibc.debugMallocStats());
+        assertEquals(0, glibc.series().poolsPerClass().length);
+    }
+
+    @Test
+    void badSettingsAndNamesAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 0, 10, null));
+        assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(-1, 1, 10, null));
+        assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 1, 0, null));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> AllocatorSpec.parse("dlmalloc", Geometry.CPYTHON_3_9));
+        assertTrue(unknown.getMessage().startsWith("unknown allocator 'dlmalloc'; known: jpymalloc,"));
+        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parseList("glibc,,jpymalloc", Geometry.CPYTHON_3_9));
+        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parseList("glibc,glibc", Geometry.CPYTHON_3_9));
+        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parse("glibc:spares=3", Geometry.CPYTHON_3_9));
+        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parse("jpymalloc:spares=x", Geometry.CPYTHON_3_9));
+        assertEquals(64, AllocatorSpec.parse("jpymalloc-3.10:spares=64", Geometry.CPYTHON_3_9).spareArenas());
+        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("cpython-3.11"));
+        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("arena=256K,pool=4K,alignment=16"));
+        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("arena=256K,pool=3K,alignment=16,threshold=512"));
+        assertEquals(Geometry.CPYTHON_3_9, GeometryNames.parse("arena=256K,pool=4K,alignment=16,threshold=512"));
+        Geometry custom = GeometryNames.parse("arena=1M,pool=8K,alignment=16,threshold=256");
+        assertEquals(custom, GeometryNames.parse(GeometryNames.describe(custom)));
+    }
+}
