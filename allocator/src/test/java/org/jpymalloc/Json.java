@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict little JSON reader for tests (objects, arrays, strings without escapes beyond \" \\ \n,
- * integers, true/false/null): enough to parse back what the library writes, and to fail loudly on
- * anything malformed.
+ * A strict little JSON reader for tests (objects, arrays, strings with the escapes \" \\ \/ \n, numbers,
+ * true/false/null): enough to parse back what the library and the bench tools write, and to fail loudly
+ * on anything malformed. Shared with allocator-bench's tests through this module's test jar.
  */
-final class Json {
+public final class Json {
 
     private final String text;
     private int at;
@@ -19,7 +19,7 @@ final class Json {
         this.text = text;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json json = new Json(text);
         Object value = json.value();
         json.space();
@@ -30,12 +30,12 @@ final class Json {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(Object value) {
+    public static Map<String, Object> object(Object value) {
         return (Map<String, Object>) value;
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> array(Object value) {
+    public static List<Object> array(Object value) {
         return (List<Object>) value;
     }
 
@@ -107,6 +107,8 @@ final class Json {
                 out.append(switch (e) {
                     case '"', '\\', '/' -> e;
                     case 'n' -> '\n';
+                    case 't' -> '\t';
+                    case 'r' -> '\r';
                     default -> throw error("unsupported escape \\" + e);
                 });
             } else {

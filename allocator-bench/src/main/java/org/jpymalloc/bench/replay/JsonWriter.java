@@ -7,6 +7,7 @@ final class JsonWriter {
     private boolean first = true;
 
     JsonWriter open(char bracket) {
+        comma();
         out.append(bracket);
         first = true;
         return this;

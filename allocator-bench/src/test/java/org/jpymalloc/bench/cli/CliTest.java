@@ -13,6 +13,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.jpymalloc.Json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +58,7 @@ class CliTest {
         assertTrue(at.out().contains("# arenas allocated current         =                    1\n"), at.out());
         Run json = run("stats", "--json", "--geometry=cpython-3.10", TRACE);
         assertEquals(0, json.exit(), json.err());
+        assertEquals(1_048_576L, Json.object(Json.object(Json.parse(json.out())).get("geometry")).get("arenaSize"));
         assertTrue(json.out().startsWith("{\"schema\":\"jpymalloc.stats/1\",\"geometry\":{\"arenaSize\":1048576,"),
                 json.out());
     }
@@ -69,14 +74,31 @@ class CliTest {
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("glibc ") && l.contains("1.00x")), table.out());
         assertTrue(table.out().contains("sys._debugmallocstats() of jpymalloc-3.9 at the end of the trace:"));
 
-        Run json = run("compare", "--in-process", "--allocators=jpymalloc-3.10,glibc", "--runs=1", "--warmups=0",
-                "--samples=10", "--json", TRACE);
+        Run json = run("compare", "--in-process", "--allocators=jpymalloc-3.10,glibc,jpymalloc-3.9", "--runs=2",
+                "--warmups=0", "--samples=10", "--json", TRACE);
         assertEquals(0, json.exit(), json.err());
-        assertTrue(json.out().startsWith("{\"schema\":\"jpymalloc.compare/1\",\"results\":[{\"schema\":"
-                + "\"jpymalloc.replay/1\",\"allocator\":\"jpymalloc-3.10\""), json.out());
-        assertTrue(json.out().contains("\"allocator\":\"glibc\""));
-        assertTrue(json.out().contains("\"stats\":{\"schema\":\"jpymalloc.stats/1\""));
-        assertTrue(json.out().strip().endsWith("\"skipped\":[]}"), json.out());
+        Map<String, Object> document = Json.object(Json.parse(json.out()));
+        assertEquals("jpymalloc.compare/1", document.get("schema"));
+        assertEquals(List.of(), document.get("skipped"));
+        List<Object> results = Json.array(document.get("results"));
+        assertEquals(List.of("jpymalloc-3.10", "glibc", "jpymalloc-3.9"),
+                results.stream().map(r -> Json.object(r).get("allocator")).toList());
+        for (Object item : results) {
+            Map<String, Object> result = Json.object(item);
+            assertEquals("jpymalloc.replay/1", result.get("schema"));
+            assertEquals(1_081_424L, result.get("events"));
+            assertEquals(567_096L, Json.object(result.get("kinds")).get("malloc"));
+            assertEquals(2, Json.array(result.get("runNanos")).size());
+            assertTrue((Double) result.get("medianNsPerEvent") > 0);
+            Map<String, Object> series = Json.object(result.get("series"));
+            assertEquals(Json.array(series.get("events")).size(), Json.array(series.get("mappedBytes")).size());
+            Object stats = result.get("stats");
+            if (result.get("allocator").equals("glibc")) {
+                assertEquals(null, stats);
+            } else {
+                assertEquals("jpymalloc.stats/1", Json.object(stats).get("schema"));
+            }
+        }
     }
 
     @Test
