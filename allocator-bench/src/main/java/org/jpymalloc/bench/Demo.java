@@ -1,6 +1,7 @@
 package org.jpymalloc.bench;
 
 import org.jpymalloc.Geometry;
+import org.jpymalloc.bench.replay.GeometryNames;
 import org.jpymalloc.MallocStats;
 import org.jpymalloc.PyMalloc;
 
@@ -35,7 +36,7 @@ public final class Demo {
     }
 
     public static void main(String[] args) {
-        Geometry geometry = args.length > 0 ? geometry(args[0]) : Geometry.CPYTHON_3_9;
+        Geometry geometry = args.length > 0 ? GeometryNames.parse(args[0]) : Geometry.CPYTHON_3_9;
         try (PyMalloc allocator = PyMalloc.ofConfined(geometry)) {
             Demo demo = new Demo(allocator);
             System.out.printf(Locale.ROOT, "jpymalloc demo: %,d seeded operations; geometry: %,d-byte arenas,"
@@ -48,16 +49,6 @@ public final class Demo {
             demo.dieOff(1.0);
             demo.report("after every block was freed (CPython 3.9 keeps one arena; spares stay mapped)");
         }
-    }
-
-    private static Geometry geometry(String name) {
-        return switch (name) {
-            case "cpython-3.7" -> Geometry.CPYTHON_3_7;
-            case "cpython-3.9" -> Geometry.CPYTHON_3_9;
-            case "cpython-3.10" -> Geometry.CPYTHON_3_10;
-            default -> throw new IllegalArgumentException(
-                    "unknown geometry " + name + ": use cpython-3.7, cpython-3.9 or cpython-3.10");
-        };
     }
 
     private void grow() {

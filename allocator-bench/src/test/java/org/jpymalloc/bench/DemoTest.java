@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The README's main job, end to end: the demo runs its workload and prints CPython-style statistics. */
+/** The demo workload, end to end: it runs and prints CPython-style statistics. */
 class DemoTest {
 
     @Test
@@ -25,7 +25,8 @@ class DemoTest {
     @Test
     void anUnknownGeometryIsRejectedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Demo.main(new String[] {"3.9"}));
-        assertEquals("unknown geometry 3.9: use cpython-3.7, cpython-3.9 or cpython-3.10", e.getMessage());
+        assertEquals("unknown geometry '3.9'; use one of [cpython-3.7, cpython-3.9, cpython-3.10] or "
+                + "arena=SIZE,pool=SIZE,alignment=N,threshold=N", e.getMessage());
     }
 
     private static String run(String geometry) {
