@@ -37,12 +37,7 @@ public final class TraceBuilder {
             failedAllocations++;
             return;
         }
-        int stale = slotOfAddress.remove(address);
-        if (stale != LongIntMap.MISSING) {
-            reusedAddresses++;
-            append(Trace.FREE, stale, 0);
-            releaseSlot(stale);
-        }
+        freeIfStale(slotOfAddress.remove(address));
         int slot = takeSlot();
         slotOfAddress.putNew(address, slot);
         append(Trace.MALLOC, slot, size);
@@ -74,14 +69,18 @@ public final class TraceBuilder {
             malloc(newAddress, size);
             return;
         }
-        int stale = newAddress == oldAddress ? LongIntMap.MISSING : slotOfAddress.remove(newAddress);
+        freeIfStale(newAddress == oldAddress ? LongIntMap.MISSING : slotOfAddress.remove(newAddress));
+        slotOfAddress.putNew(newAddress, slot);
+        append(Trace.REALLOC, slot, size);
+    }
+
+    /** A new block at an address the trace still holds: its free was not traced, so free it now. */
+    private void freeIfStale(int stale) {
         if (stale != LongIntMap.MISSING) {
             reusedAddresses++;
             append(Trace.FREE, stale, 0);
             releaseSlot(stale);
         }
-        slotOfAddress.putNew(newAddress, slot);
-        append(Trace.REALLOC, slot, size);
     }
 
     public void failedAllocation() {
