@@ -25,8 +25,14 @@ final class ConfinedAllocator implements PyMalloc {
     private Thread owner;
     private final Thread creator;
     private MallocStats statsAtClose;
+    private final HandleSettings handles;
 
     ConfinedAllocator(Geometry geometry, int spareArenas) {
+        this(geometry, spareArenas, HandleSettings.defaults());
+    }
+
+    ConfinedAllocator(Geometry geometry, int spareArenas, HandleSettings handles) {
+        this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.heap = new Heap(geometry, spareArenas);
         this.system = new SystemPath(false);
@@ -123,6 +129,11 @@ final class ConfinedAllocator implements PyMalloc {
         }
         checkAccess();
         return StatsCollector.collect(heap, system);
+    }
+
+    @Override
+    public Handle allocateHandle(long byteSize) {
+        return handles.allocate(this, byteSize);
     }
 
     @Override

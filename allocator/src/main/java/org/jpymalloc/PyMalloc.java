@@ -69,6 +69,8 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private Geometry geometry = Geometry.CPYTHON_3_9;
         private boolean shared;
         private int spareArenas = -1;
+        private LeakDetection.Level leakDetection;
+        private LeakDetection.Listener leakListener;
 
         private Builder() {
         }
@@ -103,14 +105,46 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
             return this;
         }
 
-        /** A new allocator; a confined one belongs to the calling thread. */
+        /**
+         * How many {@link Handle}s are watched for leaks; default: the system property
+         * {@value LeakDetection#LEVEL_PROPERTY}, else {@link LeakDetection.Level#SAMPLED}.
+         */
+        public Builder leakDetection(LeakDetection.Level level) {
+            this.leakDetection = java.util.Objects.requireNonNull(level, "leakDetection level");
+            return this;
+        }
+
+        /** Also tells {@code listener} of every leak found (besides logging it); default: none. */
+        public Builder leakListener(LeakDetection.Listener listener) {
+            this.leakListener = java.util.Objects.requireNonNull(listener, "leakListener");
+            return this;
+        }
+
+        /**
+         * A new allocator; a confined one belongs to the calling thread.
+         *
+         * @throws IllegalArgumentException if no level was set and {@value LeakDetection#LEVEL_PROPERTY}
+         *     names none
+         */
         public PyMalloc build() {
             int spares = spareArenas >= 0 ? spareArenas : Heap.defaultSpareArenas(geometry);
+            HandleSettings handles = new HandleSettings(
+                    leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener);
             return shared
-                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares)
-                    : new ConfinedAllocator(geometry, spares);
+                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles)
+                    : new ConfinedAllocator(geometry, spares, handles);
         }
     }
+
+    /**
+     * Allocates {@code byteSize} bytes (as {@link #allocate(long)}) behind a reference-counted
+     * {@link Handle} with a count of 1; the release that brings the count to 0 frees the block. Tracked
+     * by the allocator's leak detection ({@link Builder#leakDetection}).
+     *
+     * @throws IllegalArgumentException if {@code byteSize} is negative
+     * @throws OutOfMemoryError as {@link #allocate(long, long)}
+     */
+    Handle allocateHandle(long byteSize);
 
     /**
      * Allocates {@code byteSize} bytes aligned to {@code byteAlignment} (contents unspecified). The

@@ -40,13 +40,19 @@ final class SharedAllocator implements PyMalloc {
     /** Written with every lock held and read only under a lock, so the locks order it: no volatile. */
     private boolean closed;
     private volatile MallocStats statsAtClose;
+    private final HandleSettings handles;
 
     SharedAllocator(Geometry geometry) {
         this(geometry, defaultStripes(), Heap.defaultSpareArenas(geometry));
     }
 
-    /** {@code spareArenas} is per stripe. */
     SharedAllocator(Geometry geometry, int stripeCount, int spareArenas) {
+        this(geometry, stripeCount, spareArenas, HandleSettings.defaults());
+    }
+
+    /** {@code spareArenas} is per stripe. */
+    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles) {
+        this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
             throw new IllegalArgumentException("stripe count must be a positive power of two: " + stripeCount);
@@ -242,6 +248,11 @@ final class SharedAllocator implements PyMalloc {
         } finally {
             unlockAll();
         }
+    }
+
+    @Override
+    public Handle allocateHandle(long byteSize) {
+        return handles.allocate(this, byteSize);
     }
 
     @Override

@@ -1,0 +1,211 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+/**
+ * A reference-counted block: {@link PyMalloc#allocateHandle(long)} returns it with a count of 1,
+ * {@link #retain()} adds one, {@link #release()} takes one away, and the release that brings the count to
+ * 0 frees the block. Counting is atomic, so a handle may be retained and released from several threads;
+ * the block is freed on its allocator's terms (a confined allocator's blocks only on its owner thread:
+ * a last release on another thread throws {@link WrongThreadException} and leaves the count at 1).
+ *
+ * <p>The count lives in this object, on the Java heap, not in the block (as {@code ob_refcnt} does in a
+ * PyObject): the segment stays exactly the bytes asked for, the block's memory, which native code may
+ * write, cannot corrupt the count, and the leak detector can watch the handle's reachability
+ * (see {@link LeakDetection}).
+ */
+public final class Handle implements AutoCloseable {
+
+    private static final VarHandle COUNT;
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final int SITE_FRAMES = 8;
+    private static final java.util.Set<String> OWN_FRAMES = java.util.Set.of(Handle.class.getName(),
+            HandleSettings.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
+            PyMalloc.class.getName());
+
+    static {
+        try {
+            COUNT = MethodHandles.lookup().findVarHandle(Handle.class, "count", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final PyMalloc owner;
+    private final MemorySegment segment;
+    private final Tracker tracker;
+    private final Cleaner.Cleanable cleanable;
+    @SuppressWarnings("unused") // through COUNT
+    private volatile int count = 1;
+
+    private Handle(PyMalloc owner, MemorySegment segment, Tracker tracker) {
+        this.owner = owner;
+        this.segment = segment;
+        this.tracker = tracker;
+        this.cleanable = tracker == null ? null : CLEANER.register(this, tracker);
+    }
+
+    static Handle allocate(PyMalloc owner, long byteSize, LeakDetection.Level level, LeakDetection.Listener listener) {
+        MemorySegment segment = owner.allocate(byteSize);
+        boolean tracked = level == LeakDetection.Level.ALL || level == LeakDetection.Level.SAMPLED
+                && ThreadLocalRandom.current().nextInt(LeakDetection.SAMPLING_INTERVAL) == 0;
+        return new Handle(owner, segment, tracked
+                ? new Tracker(segment.address(), byteSize, site(), level == LeakDetection.Level.ALL, listener) : null);
+    }
+
+    /**
+     * The block.
+     *
+     * @throws IllegalStateException once the count has reached 0 (the block is freed)
+     */
+    public MemorySegment segment() {
+        if ((int) COUNT.getVolatile(this) <= 0) {
+            throw released("segment()");
+        }
+        return segment;
+    }
+
+    /**
+     * Adds one to the count.
+     *
+     * @return this handle
+     * @throws IllegalStateException if the count has already reached 0
+     */
+    public Handle retain() {
+        int current;
+        do {
+            current = (int) COUNT.getVolatile(this);
+            if (current <= 0) {
+                throw released("retain()");
+            }
+            if (current == Integer.MAX_VALUE) {
+                throw new IllegalStateException("reference count of " + this + " would overflow");
+            }
+        } while (!COUNT.compareAndSet(this, current, current + 1));
+        record("retain", current + 1);
+        return this;
+    }
+
+    /**
+     * Takes one from the count, and frees the block when it reaches 0.
+     *
+     * @return true if this call freed the block
+     * @throws IllegalStateException if the count has already reached 0 (released more often than retained)
+     */
+    public boolean release() {
+        int current;
+        do {
+            current = (int) COUNT.getVolatile(this);
+            if (current <= 0) {
+                throw released("release()");
+            }
+        } while (!COUNT.compareAndSet(this, current, current - 1));
+        record("release", current - 1);
+        if (current > 1) {
+            return false;
+        }
+        try {
+            owner.free(segment);
+        } catch (RuntimeException e) {
+            COUNT.setVolatile(this, 1); // not freed: the handle still owns its block
+            throw e;
+        }
+        if (tracker != null) {
+            tracker.released = true;
+            cleanable.clean();
+        }
+        return true;
+    }
+
+    /** The current count (0 once released). */
+    public int refCount() {
+        return (int) COUNT.getVolatile(this);
+    }
+
+    /** One {@link #release()}, for try-with-resources. */
+    @Override
+    public void close() {
+        release();
+    }
+
+    @Override
+    public String toString() {
+        return "Handle[0x" + Long.toHexString(segment.address()) + ", " + segment.byteSize() + " bytes, refCount="
+                + refCount() + "]";
+    }
+
+    private IllegalStateException released(String call) {
+        return new IllegalStateException(call + " on a released handle (block 0x" + Long.toHexString(segment.address())
+                + " of " + segment.byteSize() + " bytes was freed when its reference count reached 0)");
+    }
+
+    private void record(String what, int newCount) {
+        if (tracker == null) {
+            return;
+        }
+        tracker.lastCount = newCount;
+        if (tracker.history != null) {
+            synchronized (tracker.history) {
+                tracker.history.add(what + " (count now " + newCount + ") at:" + System.lineSeparator() + site());
+            }
+        }
+    }
+
+    /** The caller's stack, without jpymalloc's own frames. */
+    private static String site() {
+        return StackWalker.getInstance().walk(frames -> frames
+                .dropWhile(f -> OWN_FRAMES.contains(f.getClassName()))
+                .limit(SITE_FRAMES)
+                .map(f -> "\tat " + f.toStackTraceElement())
+                .collect(Collectors.joining(System.lineSeparator())));
+    }
+
+    /** The cleaner's state: must not refer to the handle, or it would never become unreachable. */
+    private static final class Tracker implements Runnable {
+        private static final System.Logger LOGGER = System.getLogger("org.jpymalloc.leaks");
+
+        private final long address;
+        private final long byteSize;
+        private final String allocationSite;
+        private final List<String> history;
+        private final LeakDetection.Listener listener;
+        volatile boolean released;
+        volatile int lastCount = 1;
+
+        Tracker(long address, long byteSize, String allocationSite, boolean withHistory,
+                LeakDetection.Listener listener) {
+            this.address = address;
+            this.byteSize = byteSize;
+            this.allocationSite = allocationSite;
+            this.history = withHistory ? new ArrayList<>() : null;
+            this.listener = listener;
+        }
+
+        @Override
+        public void run() {
+            if (released) {
+                return;
+            }
+            List<String> entries;
+            if (history == null) {
+                entries = List.of();
+            } else {
+                synchronized (history) {
+                    entries = List.copyOf(history);
+                }
+            }
+            LeakDetection.Leak leak = new LeakDetection.Leak(address, byteSize, lastCount, allocationSite, entries);
+            LOGGER.log(System.Logger.Level.ERROR, leak.describe());
+            if (listener != null) {
+                listener.leaked(leak);
+            }
+        }
+    }
+}

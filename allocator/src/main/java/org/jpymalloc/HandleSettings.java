@@ -1,0 +1,13 @@
+package org.jpymalloc;
+
+/** What an allocator's {@link Handle}s are built with: the leak detection level and listener (or null). */
+record HandleSettings(LeakDetection.Level level, LeakDetection.Listener listener) {
+
+    static HandleSettings defaults() {
+        return new HandleSettings(LeakDetection.Level.fromSystemProperty(), null);
+    }
+
+    Handle allocate(PyMalloc owner, long byteSize) {
+        return Handle.allocate(owner, byteSize, level, listener);
+    }
+}
