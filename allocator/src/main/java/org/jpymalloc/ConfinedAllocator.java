@@ -28,14 +28,14 @@ final class ConfinedAllocator implements PyMalloc {
     private final HandleSettings handles;
 
     ConfinedAllocator(Geometry geometry, int spareArenas) {
-        this(geometry, spareArenas, HandleSettings.defaults());
+        this(geometry, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited());
     }
 
-    ConfinedAllocator(Geometry geometry, int spareArenas, HandleSettings handles) {
+    ConfinedAllocator(Geometry geometry, int spareArenas, HandleSettings handles, MemoryBudget budget) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        this.heap = new Heap(geometry, spareArenas);
-        this.system = new SystemPath(false);
+        this.heap = new Heap(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, budget);
+        this.system = new SystemPath(false, budget);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
@@ -133,7 +133,7 @@ final class ConfinedAllocator implements PyMalloc {
 
     @Override
     public Handle allocateHandle(long byteSize) {
-        return handles.allocate(this, byteSize);
+        return Handle.wrap(this, allocate(byteSize, 1), handles);
     }
 
     @Override

@@ -52,12 +52,15 @@ public final class Handle implements AutoCloseable {
         this.cleanable = tracker == null ? null : CLEANER.register(this, tracker);
     }
 
-    static Handle allocate(PyMalloc owner, long byteSize, LeakDetection.Level level, LeakDetection.Listener listener) {
-        MemorySegment segment = owner.allocate(byteSize);
-        boolean tracked = level == LeakDetection.Level.ALL || level == LeakDetection.Level.SAMPLED
-                && ThreadLocalRandom.current().nextInt(LeakDetection.SAMPLING_INTERVAL) == 0;
-        return new Handle(owner, segment, tracked
-                ? new Tracker(segment.address(), byteSize, site(), level == LeakDetection.Level.ALL, listener) : null);
+    /** A handle for a block just allocated by {@code owner}, watched as {@code settings} say. */
+    static Handle wrap(PyMalloc owner, MemorySegment segment, HandleSettings settings) {
+        LeakDetection.Level level = settings.level();
+        if (level == LeakDetection.Level.DISABLED || level == LeakDetection.Level.SAMPLED
+                && ThreadLocalRandom.current().nextInt(LeakDetection.SAMPLING_INTERVAL) != 0) {
+            return new Handle(owner, segment, null);
+        }
+        return new Handle(owner, segment, new Tracker(segment.address(), segment.byteSize(), site(),
+                level == LeakDetection.Level.ALL, settings.listener()));
     }
 
     /**
@@ -153,18 +156,26 @@ public final class Handle implements AutoCloseable {
         tracker.lastCount = newCount;
         if (tracker.history != null) {
             synchronized (tracker.history) {
-                tracker.history.add(what + " (count now " + newCount + ") at:" + System.lineSeparator() + site());
+                tracker.history.add(new Touch(what, newCount, site()));
             }
         }
     }
 
-    /** The caller's stack, without jpymalloc's own frames. */
-    private static String site() {
+    /** The caller's stack frames, without jpymalloc's own; formatted only if a leak is reported. */
+    private static List<StackWalker.StackFrame> site() {
         return StackWalker.getInstance().walk(frames -> frames
                 .dropWhile(f -> OWN_FRAMES.contains(f.getClassName()))
                 .limit(SITE_FRAMES)
-                .map(f -> "\tat " + f.toStackTraceElement())
-                .collect(Collectors.joining(System.lineSeparator())));
+                .toList());
+    }
+
+    private static String format(List<StackWalker.StackFrame> frames) {
+        return frames.stream().map(f -> "\tat " + f.toStackTraceElement())
+                .collect(Collectors.joining(System.lineSeparator()));
+    }
+
+    /** A retain or release of a tracked handle at {@link LeakDetection.Level#ALL}. */
+    private record Touch(String what, int count, List<StackWalker.StackFrame> site) {
     }
 
     /** The cleaner's state: must not refer to the handle, or it would never become unreachable. */
@@ -173,13 +184,13 @@ public final class Handle implements AutoCloseable {
 
         private final long address;
         private final long byteSize;
-        private final String allocationSite;
-        private final List<String> history;
+        private final List<StackWalker.StackFrame> allocationSite;
+        private final List<Touch> history;
         private final LeakDetection.Listener listener;
         volatile boolean released;
         volatile int lastCount = 1;
 
-        Tracker(long address, long byteSize, String allocationSite, boolean withHistory,
+        Tracker(long address, long byteSize, List<StackWalker.StackFrame> allocationSite, boolean withHistory,
                 LeakDetection.Listener listener) {
             this.address = address;
             this.byteSize = byteSize;
@@ -198,10 +209,12 @@ public final class Handle implements AutoCloseable {
                 entries = List.of();
             } else {
                 synchronized (history) {
-                    entries = List.copyOf(history);
+                    entries = history.stream().map(t -> t.what() + " (count now " + t.count() + ") at:"
+                            + System.lineSeparator() + format(t.site())).toList();
                 }
             }
-            LeakDetection.Leak leak = new LeakDetection.Leak(address, byteSize, lastCount, allocationSite, entries);
+            LeakDetection.Leak leak = new LeakDetection.Leak(address, byteSize, lastCount, format(allocationSite),
+                    entries);
             LOGGER.log(System.Logger.Level.ERROR, leak.describe());
             if (listener != null) {
                 listener.leaked(leak);

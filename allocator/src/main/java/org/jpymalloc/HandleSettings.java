@@ -7,7 +7,4 @@ record HandleSettings(LeakDetection.Level level, LeakDetection.Listener listener
         return new HandleSettings(LeakDetection.Level.fromSystemProperty(), null);
     }
 
-    Handle allocate(PyMalloc owner, long byteSize) {
-        return Handle.allocate(owner, byteSize, level, listener);
-    }
 }

@@ -57,6 +57,8 @@ final class Heap {
     private final UsableArenas usable;
     private final ArenaMap arenaMap;
     private final ArenaCounters counters;
+    /** The allocator's memory limit and usage, shared by its heaps and system path. */
+    final MemoryBudget budget;
     /** The arena found last by {@link #arenaOf}: most frees in a small heap hit it without hashing. */
     private MappedArena lastArena;
     private MappedArena[] arenas = new MappedArena[8];
@@ -82,7 +84,7 @@ final class Heap {
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, int spareArenas) {
-        this(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas);
+        this(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, MemoryBudget.unlimited());
     }
 
     /**
@@ -90,8 +92,10 @@ final class Heap {
      * with other heaps; a {@code shared} heap has a lock and maps arenas with shared scopes. Up to
      * {@code spareArenas} released arenas stay mapped for reuse (0: CPython's policy exactly).
      */
-    Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters, int spareArenas) {
+    Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters, int spareArenas,
+         MemoryBudget budget) {
         this.geometry = geometry;
+        this.budget = budget;
         this.spares = new MappedArena[spareArenas];
         this.shared = shared;
         this.lock = shared ? new StripeLock() : null;
@@ -117,7 +121,7 @@ final class Heap {
     MemorySegment allocateSegment(int sizeClass, long byteSize) {
         long pool = usedPools[sizeClass];
         MappedArena arena = usedPoolArenas[sizeClass];
-        long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass);
+        long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
         if (pool == 0) {
             arena = arenaOfPool(block & ~poolMask);
         }
@@ -246,9 +250,10 @@ final class Heap {
 
     // ---- pools ----
 
-    private long allocateFromNewPool(int sizeClass) {
+    /** {@code requested}: the caller's request, should a new arena be over the memory limit. */
+    private long allocateFromNewPool(int sizeClass, long requested) {
         if (usable.isEmpty()) {
-            usable.addFirstArena(newArena());
+            usable.addFirstArena(newArena(requested));
         }
         MappedArena arena = usable.head();
         lastArena = arena;
@@ -348,7 +353,7 @@ final class Heap {
 
     // ---- arenas ----
 
-    private MappedArena newArena() {
+    private MappedArena newArena(long requested) {
         int index = freeArenaSlotCount > 0 ? freeArenaSlots[--freeArenaSlotCount] : arenaSlotsUsed++;
         if (index >= arenas.length) {
             arenas = Arrays.copyOf(arenas, arenas.length * 2);
@@ -360,8 +365,11 @@ final class Heap {
                 spares[spareCount] = null;
                 arena.resetForReuse(index);
             } else {
-                arena = MappedArena.map(this, index, shared);
+                arena = MappedArena.map(this, index, shared, requested);
             }
+        } catch (MemoryLimitError e) {
+            releaseSlot(index);
+            throw e;
         } catch (NativeMemory.NativeCallException e) {
             releaseSlot(index);
             throw new OutOfMemoryError("cannot map a new " + geometry.arenaSize() + "-byte arena: "

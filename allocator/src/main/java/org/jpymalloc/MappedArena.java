@@ -73,12 +73,21 @@ final class MappedArena {
     }
 
     /**
-     * Maps a new arena for {@code heap}. Its scope is a confined or shared {@link Arena} matching the
-     * allocator's thread model; closing that scope unmaps the memory.
+     * Maps a new arena for {@code heap}, within the allocator's memory budget ({@code requested}: the bytes
+     * of the request that needs it, for the message). Its scope is a confined or shared {@link Arena}
+     * matching the allocator's thread model; closing that scope unmaps the memory.
      */
-    static MappedArena map(Heap heap, int index, boolean shared) throws NativeMemory.NativeCallException {
+    static MappedArena map(Heap heap, int index, boolean shared, long requested)
+            throws NativeMemory.NativeCallException {
         long size = heap.geometry.arenaSize();
-        long base = NativeMemory.mmap(size);
+        heap.budget.reserve(size, requested, "a new arena");
+        long base;
+        try {
+            base = NativeMemory.mmap(size);
+        } catch (NativeMemory.NativeCallException | RuntimeException e) {
+            heap.budget.release(size);
+            throw e;
+        }
         Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
         MemorySegment segment = MemorySegment.ofAddress(base)
                 .reinterpret(size, scope, ignored -> NativeMemory.munmap(base, size));
@@ -105,6 +114,7 @@ final class MappedArena {
     void unmap() {
         mapped = false;
         scope.close();
+        heap.budget.release(byteSize);
     }
 
     /**

@@ -71,6 +71,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private int spareArenas = -1;
         private LeakDetection.Level leakDetection;
         private LeakDetection.Listener leakListener;
+        private long maxBytes = MemoryBudget.UNLIMITED;
 
         private Builder() {
         }
@@ -121,6 +122,22 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * A limit on the memory the allocator holds: bytes of arenas mapped (spares included) plus bytes of
+         * system-path blocks. A request that would pass it throws {@link MemoryLimitError} naming the
+         * limit, the request and the usage; nothing allocated before is lost, and the allocator serves
+         * requests again once memory is freed. Default: no limit.
+         *
+         * @throws IllegalArgumentException if {@code maxBytes} is not positive
+         */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes <= 0) {
+                throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+            }
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        /**
          * A new allocator; a confined one belongs to the calling thread.
          *
          * @throws IllegalArgumentException if no level was set and {@value LeakDetection#LEVEL_PROPERTY}
@@ -130,9 +147,10 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
             int spares = spareArenas >= 0 ? spareArenas : Heap.defaultSpareArenas(geometry);
             HandleSettings handles = new HandleSettings(
                     leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener);
+            MemoryBudget budget = new MemoryBudget(maxBytes);
             return shared
-                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles)
-                    : new ConfinedAllocator(geometry, spares, handles);
+                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget)
+                    : new ConfinedAllocator(geometry, spares, handles, budget);
         }
     }
 

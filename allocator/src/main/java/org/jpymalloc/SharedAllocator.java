@@ -32,7 +32,7 @@ final class SharedAllocator implements PyMalloc {
     private final Heap[] stripes;
     private final int stripeMask;
     private final ArenaMap arenaMap;
-    private final SystemPath system = new SystemPath(true);
+    private final SystemPath system;
     private final ReentrantLock systemLock = new ReentrantLock();
     private final long threshold;
     private final long alignment;
@@ -47,11 +47,11 @@ final class SharedAllocator implements PyMalloc {
     }
 
     SharedAllocator(Geometry geometry, int stripeCount, int spareArenas) {
-        this(geometry, stripeCount, spareArenas, HandleSettings.defaults());
+        this(geometry, stripeCount, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited());
     }
 
-    /** {@code spareArenas} is per stripe. */
-    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles) {
+    /** {@code spareArenas} is per stripe; {@code budget} is shared by every stripe and the system path. */
+    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
@@ -61,8 +61,9 @@ final class SharedAllocator implements PyMalloc {
         ArenaCounters counters = new ArenaCounters();
         this.stripes = new Heap[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, true, arenaMap, counters, spareArenas);
+            stripes[i] = new Heap(geometry, true, arenaMap, counters, spareArenas, budget);
         }
+        this.system = new SystemPath(true, budget);
         this.stripeMask = stripeCount - 1;
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
@@ -252,7 +253,7 @@ final class SharedAllocator implements PyMalloc {
 
     @Override
     public Handle allocateHandle(long byteSize) {
-        return handles.allocate(this, byteSize);
+        return Handle.wrap(this, allocate(byteSize, 1), handles);
     }
 
     @Override

@@ -27,17 +27,24 @@ final class SystemPath {
     }
 
     private final boolean shared;
+    private final MemoryBudget budget;
     private final Map<Long, Block> live = new HashMap<>();
     private long liveBytes;
     private long peakLiveBytes;
     private long totalAllocations;
 
     SystemPath(boolean shared) {
+        this(shared, MemoryBudget.unlimited());
+    }
+
+    SystemPath(boolean shared, MemoryBudget budget) {
         this.shared = shared;
+        this.budget = budget;
     }
 
     MemorySegment allocate(long byteSize, long byteAlignment, long poolAlignment, boolean zeroed) {
         long nativeSize = Math.max(byteSize, 1);
+        budget.reserve(byteSize, byteSize, "a system-path block");
         long address;
         if (byteAlignment > poolAlignment) {
             address = NativeMemory.alignedMalloc(nativeSize, byteAlignment);
@@ -48,6 +55,7 @@ final class SystemPath {
             address = zeroed ? NativeMemory.calloc(nativeSize) : NativeMemory.malloc(nativeSize);
         }
         if (address == 0) {
+            budget.release(byteSize);
             throw new OutOfMemoryError("the C library could not allocate " + byteSize + " bytes (alignment "
                     + byteAlignment + "); " + live.size() + " system blocks of " + liveBytes + " bytes are live");
         }
@@ -81,6 +89,7 @@ final class SystemPath {
         untrack(block);
         block.scope().close();
         NativeMemory.free(block.address());
+        budget.release(block.byteSize());
     }
 
     /**
@@ -88,13 +97,23 @@ final class SystemPath {
      * the old block's segments are invalidated, even when {@code realloc} kept the address.
      */
     MemorySegment reallocate(Block block, long newByteSize) {
+        long growth = newByteSize - block.byteSize();
+        if (growth > 0) {
+            budget.reserve(growth, newByteSize, "a larger system-path block");
+        }
         long address = NativeMemory.realloc(block.address(), Math.max(newByteSize, 1));
         if (address == 0) {
+            if (growth > 0) {
+                budget.release(growth);
+            }
             throw new OutOfMemoryError("realloc could not resize the " + block.byteSize() + "-byte block at 0x"
                     + Long.toHexString(block.address()) + " to " + newByteSize + " bytes; the block is unchanged");
         }
         untrack(block);
         block.scope().close();
+        if (growth < 0) {
+            budget.release(-growth);
+        }
         return track(address, newByteSize);
     }
 
