@@ -149,6 +149,7 @@ final class ConfinedAllocator implements PyMalloc {
         owner = null;
         system.freeAll();
         heap.releaseAll();
+        LeakDetection.reportAtClose(statsAtClose, handles.atClose());
     }
 
     /** Walks every structure and checks pymalloc's invariants; for tests. */

@@ -83,6 +83,77 @@ public final class LeakDetection {
         }
     }
 
+    /** The system property that sets the default {@link AtClose}: {@code LOG}, {@code THROW} or {@code IGNORE}. */
+    public static final String AT_CLOSE_PROPERTY = "jpymalloc.atClose";
+
+    /** What {@link PyMalloc#close()} does when blocks are still live (the memory is freed either way). */
+    public enum AtClose {
+        /** Log the report (logger {@code org.jpymalloc.leaks}, level {@code WARNING}). */
+        LOG,
+        /** Throw {@link IllegalStateException} with the report, after closing. */
+        THROW,
+        /** Say nothing. */
+        IGNORE;
+
+        /**
+         * The value named by {@value #AT_CLOSE_PROPERTY}, or {@link #LOG} when it is not set.
+         *
+         * @throws IllegalArgumentException naming the bad value and the accepted ones
+         */
+        public static AtClose fromSystemProperty() {
+            String value = System.getProperty(AT_CLOSE_PROPERTY);
+            if (value == null) {
+                return LOG;
+            }
+            try {
+                return valueOf(value.strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-D" + AT_CLOSE_PROPERTY + "=" + value + " is not an at-close "
+                        + "action; use LOG, THROW or IGNORE");
+            }
+        }
+    }
+
+    /**
+     * The report of the blocks still live when an allocator closes: how many per size class and on the
+     * system path, from the statistics taken as {@code close()} began; null if there are none.
+     */
+    static String closeReport(MallocStats stats) {
+        long blocks = stats.blocksInUse() + stats.systemLiveBlocks();
+        if (blocks == 0) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
+                "jpymalloc allocator closed with %,d live blocks (%,d bytes in pool blocks, %,d on the system path); "
+                        + "freed now:", blocks, stats.allocatedBytes(), stats.systemLiveBytes()));
+        for (MallocStats.SizeClassStats c : stats.sizeClasses()) {
+            if (c.blocksInUse() > 0) {
+                text.append(String.format(Locale.ROOT, "%n  class %d (%d-byte blocks): %,d", c.index(), c.blockSize(),
+                        c.blocksInUse()));
+            }
+        }
+        if (stats.systemLiveBlocks() > 0) {
+            text.append(String.format(Locale.ROOT, "%n  system path: %,d blocks of %,d bytes", stats.systemLiveBlocks(),
+                    stats.systemLiveBytes()));
+        }
+        return text.toString();
+    }
+
+    /** Acts on {@link #closeReport} as {@code atClose} says. */
+    static void reportAtClose(MallocStats stats, AtClose atClose) {
+        if (atClose == AtClose.IGNORE) {
+            return;
+        }
+        String report = closeReport(stats);
+        if (report == null) {
+            return;
+        }
+        if (atClose == AtClose.THROW) {
+            throw new IllegalStateException(report);
+        }
+        System.getLogger("org.jpymalloc.leaks").log(System.Logger.Level.WARNING, report);
+    }
+
     /** Told about every leak the detector finds, on the JDK's cleaner thread. */
     @FunctionalInterface
     public interface Listener {

@@ -33,7 +33,7 @@ final class MemoryBudget {
         long now;
         do {
             now = used.get();
-            if (bytes > limit - now) {
+            if (limit != UNLIMITED && bytes > limit - now) {
                 throw new MemoryLimitError(limit, requested, bytes, now, what);
             }
         } while (!used.compareAndSet(now, now + bytes));

@@ -71,6 +71,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private int spareArenas = -1;
         private LeakDetection.Level leakDetection;
         private LeakDetection.Listener leakListener;
+        private LeakDetection.AtClose atClose;
         private long maxBytes = MemoryBudget.UNLIMITED;
 
         private Builder() {
@@ -122,6 +123,16 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * What {@link PyMalloc#close()} does when blocks are still live: log a report of them per size class
+         * ({@link LeakDetection.AtClose#LOG}), throw it, or say nothing. The blocks are freed either way.
+         * Default: the system property {@value LeakDetection#AT_CLOSE_PROPERTY}, else {@code LOG}.
+         */
+        public Builder atClose(LeakDetection.AtClose atClose) {
+            this.atClose = java.util.Objects.requireNonNull(atClose, "atClose");
+            return this;
+        }
+
+        /**
          * A limit on the memory the allocator holds: bytes of arenas mapped (spares included) plus bytes of
          * system-path blocks. A request that would pass it throws {@link MemoryLimitError} naming the
          * limit, the request and the usage; nothing allocated before is lost, and the allocator serves
@@ -140,13 +151,14 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         /**
          * A new allocator; a confined one belongs to the calling thread.
          *
-         * @throws IllegalArgumentException if no level was set and {@value LeakDetection#LEVEL_PROPERTY}
-         *     names none
+         * @throws IllegalArgumentException if a setting left to its system property
+         *     ({@value LeakDetection#LEVEL_PROPERTY}, {@value LeakDetection#AT_CLOSE_PROPERTY}) names no value
          */
         public PyMalloc build() {
             int spares = spareArenas >= 0 ? spareArenas : Heap.defaultSpareArenas(geometry);
             HandleSettings handles = new HandleSettings(
-                    leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener);
+                    leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener,
+                    atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
             MemoryBudget budget = new MemoryBudget(maxBytes);
             return shared
                     ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget)
@@ -217,9 +229,11 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
     ArenaOccupancy occupancy();
 
     /**
-     * Frees every block and unmaps every arena. Every segment handed out becomes inaccessible.
+     * Frees every block and unmaps every arena. Every segment handed out becomes inaccessible. Blocks
+     * still live are reported per size class, as {@link Builder#atClose} says (logged by default).
      *
-     * @throws IllegalStateException if already closed
+     * @throws IllegalStateException if already closed, or, with {@link LeakDetection.AtClose#THROW}, if
+     *     blocks were still live (the allocator is closed all the same)
      */
     @Override
     void close();

@@ -286,6 +286,7 @@ final class SharedAllocator implements PyMalloc {
         } finally {
             unlockAll();
         }
+        LeakDetection.reportAtClose(statsAtClose, handles.atClose());
     }
 
     /** Checks every stripe's invariants, each under its lock; for tests. */

@@ -179,6 +179,70 @@ class HandleTest {
         }
     }
 
+    @Test
+    void closeReportsTheBlocksStillLivePerClass() {
+        PyMalloc throwing = PyMalloc.builder().atClose(LeakDetection.AtClose.THROW).build();
+        throwing.allocate(64);
+        throwing.allocate(64);
+        throwing.allocateHandle(20);
+        throwing.allocate(1000);
+        IllegalStateException report = assertThrows(IllegalStateException.class, throwing::close);
+        assertEquals("""
+                jpymalloc allocator closed with 4 live blocks (160 bytes in pool blocks, 1,000 on the system path); \
+                freed now:
+                  class 1 (32-byte blocks): 1
+                  class 3 (64-byte blocks): 2
+                  system path: 1 blocks of 1,000 bytes""".replace("\n", System.lineSeparator()), report.getMessage());
+        assertThrows(IllegalStateException.class, () -> throwing.allocate(64), "closed all the same");
+
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("org.jpymalloc.leaks");
+        List<String> logged = new CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            PyMalloc logging = PyMalloc.builder().shared(true).atClose(LeakDetection.AtClose.LOG).build();
+            logging.allocate(16);
+            logging.close();
+            PyMalloc clean = PyMalloc.builder().atClose(LeakDetection.AtClose.LOG).build();
+            clean.free(clean.allocate(16));
+            clean.close();
+            PyMalloc quiet = PyMalloc.builder().atClose(LeakDetection.AtClose.IGNORE).build();
+            quiet.allocate(16);
+            quiet.close();
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertEquals(1, logged.size(), logged.toString());
+        assertTrue(logged.getFirst().startsWith("WARNING jpymalloc allocator closed with 1 live blocks"), logged.getFirst());
+        assertThrows(NullPointerException.class, () -> PyMalloc.builder().atClose(null));
+        String previous = System.getProperty(LeakDetection.AT_CLOSE_PROPERTY);
+        System.setProperty(LeakDetection.AT_CLOSE_PROPERTY, "explode");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().build());
+            assertEquals("-Djpymalloc.atClose=explode is not an at-close action; use LOG, THROW or IGNORE",
+                    e.getMessage());
+            System.clearProperty(LeakDetection.AT_CLOSE_PROPERTY);
+            assertEquals(LeakDetection.AtClose.LOG, LeakDetection.AtClose.fromSystemProperty(), "the default");
+        } finally {
+            if (previous != null) {
+                System.setProperty(LeakDetection.AT_CLOSE_PROPERTY, previous);
+            }
+        }
+    }
+
     /** Allocates a handle, retains and releases it once, and drops it with a count of 2 left. */
     private static MemorySegment leakOneHandle(PyMalloc heap) {
         Handle handle = heap.allocateHandle(48);

@@ -3,6 +3,7 @@ package org.jpymalloc.bench.replay;
 import java.lang.foreign.MemorySegment;
 
 import org.jpymalloc.ArenaOccupancy;
+import org.jpymalloc.LeakDetection;
 import org.jpymalloc.MallocStats;
 import org.jpymalloc.PyMalloc;
 
@@ -13,7 +14,9 @@ final class PyMallocTarget implements ReplayTarget {
     private final MemorySegment[] blocks;
 
     PyMallocTarget(AllocatorSpec spec, int slots) {
-        PyMalloc.Builder builder = PyMalloc.builder().geometry(spec.geometry()).shared(spec.shared());
+        // A replay ends with the trace's live blocks still allocated: closing then is no leak.
+        PyMalloc.Builder builder = PyMalloc.builder().geometry(spec.geometry()).shared(spec.shared())
+                .atClose(LeakDetection.AtClose.IGNORE);
         if (spec.spareArenas() >= 0) {
             builder.spareArenas(spec.spareArenas());
         }
