@@ -73,6 +73,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private LeakDetection.Listener leakListener;
         private LeakDetection.AtClose atClose;
         private long maxBytes = MemoryBudget.UNLIMITED;
+        private boolean debugHooks;
 
         private Builder() {
         }
@@ -123,6 +124,19 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * CPython's debug hooks ({@code PYTHONMALLOC=debug}): every block gets a header with its requested
+         * size and 8 guard bytes ({@code 0xFD}) on each side, new memory is filled with {@code 0xCD}, freed
+         * memory with {@code 0xDD}, and freed blocks wait in a bounded quarantine (1,024 blocks or 4 MiB)
+         * before reuse. Guards are checked at {@code free} and {@code reallocate} and by
+         * {@link PyMalloc#checkGuards()}; the fill of a quarantined block when it leaves the quarantine.
+         * Damage throws {@link GuardDamageException}. Costs 24 bytes per block and a lock. Default: off.
+         */
+        public Builder debugHooks(boolean debugHooks) {
+            this.debugHooks = debugHooks;
+            return this;
+        }
+
+        /**
          * What {@link PyMalloc#close()} does when blocks are still live: log a report of them per size class
          * ({@link LeakDetection.AtClose#LOG}), throw it, or say nothing. The blocks are freed either way.
          * Default: the system property {@value LeakDetection#AT_CLOSE_PROPERTY}, else {@code LOG}.
@@ -160,9 +174,10 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
                     leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener,
                     atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
             MemoryBudget budget = new MemoryBudget(maxBytes);
-            return shared
+            PyMalloc allocator = shared
                     ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget)
                     : new ConfinedAllocator(geometry, spares, handles, budget);
+            return debugHooks ? new DebugHooks(allocator, handles) : allocator;
         }
     }
 
@@ -227,6 +242,15 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
      *     mode, if called from another thread
      */
     ArenaOccupancy occupancy();
+
+    /**
+     * With {@link Builder#debugHooks(boolean) debug hooks}, checks the guard bytes of every live block;
+     * otherwise there are none, and this does nothing.
+     *
+     * @throws GuardDamageException for the first damaged block found
+     */
+    default void checkGuards() {
+    }
 
     /**
      * Frees every block and unmaps every arena. Every segment handed out becomes inaccessible. Blocks
