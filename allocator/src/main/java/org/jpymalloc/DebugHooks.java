@@ -37,6 +37,10 @@ final class DebugHooks implements PyMalloc {
     static final int QUARANTINE_BLOCKS = 1024;
     static final long QUARANTINE_BYTES = 4 << 20;
 
+    private static final int PATTERN_BYTES = 4096;
+    private static final MemorySegment DEAD_PATTERN = pattern(DEAD);
+    private static final MemorySegment FORBIDDEN_PATTERN = pattern(FORBIDDEN);
+
     private final PyMalloc inner;
     private final HandleSettings handles;
     /** Live blocks: the caller's address to the inner block. */
@@ -214,14 +218,13 @@ final class DebugHooks implements PyMalloc {
 
     /** A quarantined block must still be all {@code 0xDD}. */
     private void checkDead(MemorySegment data, MemorySegment block) {
-        for (long i = 0; i < data.byteSize(); i++) {
+        long i = firstNotEqual(data, DEAD);
+        if (i >= 0) {
             byte b = data.get(ValueLayout.JAVA_BYTE, i);
-            if (b != DEAD) {
-                throw new GuardDamageException(data.address(), report(data.address(), block,
-                        data.address() - block.address(), data.byteSize(), String.format(Locale.ROOT,
-                                "written after it was freed: byte %d of the freed block is 0x%02x, not DEADBYTE "
-                                        + "(0xdd)", i, b & 0xFF)));
-            }
+            throw new GuardDamageException(data.address(), report(data.address(), block,
+                    data.address() - block.address(), data.byteSize(), String.format(Locale.ROOT,
+                            "written after it was freed: byte %d of the freed block is 0x%02x, not DEADBYTE "
+                                    + "(0xdd)", i, b & 0xFF)));
         }
         check(data.address(), block);
     }
@@ -267,12 +270,26 @@ final class DebugHooks implements PyMalloc {
     }
 
     private static boolean allEqual(MemorySegment bytes, byte expected) {
-        for (long i = 0; i < bytes.byteSize(); i++) {
-            if (bytes.get(ValueLayout.JAVA_BYTE, i) != expected) {
-                return false;
+        return firstNotEqual(bytes, expected) < 0;
+    }
+
+    /** The offset of the first byte that is not {@code expected}, or -1: a vectorized compare per chunk. */
+    private static long firstNotEqual(MemorySegment bytes, byte expected) {
+        MemorySegment pattern = expected == DEAD ? DEAD_PATTERN : FORBIDDEN_PATTERN;
+        for (long at = 0; at < bytes.byteSize(); at += PATTERN_BYTES) {
+            long length = Math.min(PATTERN_BYTES, bytes.byteSize() - at);
+            long mismatch = bytes.asSlice(at, length).mismatch(pattern.asSlice(0, length));
+            if (mismatch >= 0) {
+                return at + mismatch;
             }
         }
-        return true;
+        return -1;
+    }
+
+    private static MemorySegment pattern(byte value) {
+        MemorySegment bytes = MemorySegment.ofArray(new byte[PATTERN_BYTES]);
+        bytes.fill(value);
+        return bytes;
     }
 
     private static long alignUp(long address, long alignment) {

@@ -31,4 +31,22 @@ class ReadmeExampleTest {
             assertEquals(Geometry.CPYTHON_3_10, heap.geometry());
         }
     }
+
+    @Test
+    void theReadmeSafetyExampleWorks() {
+        try (PyMalloc heap = PyMalloc.builder().shared(true)
+                .leakDetection(LeakDetection.Level.ALL)        // report dropped handles with their stacks
+                .atClose(LeakDetection.AtClose.THROW)          // live blocks at close() are an error
+                .maxBytes(64 << 20)                             // MemoryLimitError past 64 MiB
+                .debugHooks(true)                               // guards, fills, quarantine
+                .build()) {
+            Handle h = heap.allocateHandle(64);                 // reference count 1
+            h.segment().set(JAVA_INT, 0, 7);
+            Handle forWorker = h.retain();                      // 2: another thread may release it
+            forWorker.release();                                // 1
+            h.release();                                        // 0: freed
+            heap.checkGuards();                                 // every live block's guard bytes
+            assertEquals(0, h.refCount());
+        }
+    }
 }
