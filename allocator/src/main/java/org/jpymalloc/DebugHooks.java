@@ -43,8 +43,8 @@ final class DebugHooks implements PyMalloc {
 
     private final PyMalloc inner;
     private final HandleSettings handles;
-    /** Live blocks: the caller's address to the inner block. */
-    private final Map<Long, MemorySegment> live = new HashMap<>();
+    /** Live blocks: the caller's address to the inner block (sorted, to name interior addresses). */
+    private final java.util.TreeMap<Long, MemorySegment> live = new java.util.TreeMap<>();
     /** Freed blocks not yet given back, oldest first: the caller's address, and the inner block. */
     private final ArrayDeque<MemorySegment[]> quarantine = new ArrayDeque<>();
     private final Map<Long, MemorySegment> quarantined = new HashMap<>();
@@ -73,7 +73,19 @@ final class DebugHooks implements PyMalloc {
         Checks.sizeAndAlignment(byteSize, byteAlignment);
         long poolAlignment = inner.geometry().alignment(); // blocks come aligned to it, and HEADER is a multiple
         long slack = byteAlignment > poolAlignment ? byteAlignment - poolAlignment : 0;
-        MemorySegment block = inner.allocate(Math.addExact(byteSize, HEADER + TAIL + slack), 1);
+        if (byteSize > Long.MAX_VALUE - HEADER - TAIL - slack) {
+            throw new OutOfMemoryError("cannot allocate " + byteSize + " bytes: with the debug header and guards "
+                    + "the block would exceed Long.MAX_VALUE bytes");
+        }
+        MemorySegment block;
+        try {
+            block = inner.allocate(byteSize + HEADER + TAIL + slack, 1);
+        } catch (MemoryLimitError e) {
+            throw e;
+        } catch (OutOfMemoryError e) {
+            throw new OutOfMemoryError("cannot allocate " + byteSize + " bytes (a debug block of "
+                    + (byteSize + HEADER + TAIL + slack) + "): " + e.getMessage());
+        }
         long offset = alignUp(block.address() + HEADER, Math.max(byteAlignment, 1)) - block.address();
         MemorySegment data = block.asSlice(offset, byteSize);
         MemorySegment header = block.asSlice(offset - HEADER, HEADER);
@@ -106,7 +118,14 @@ final class DebugHooks implements PyMalloc {
         Checks.newSize(newByteSize);
         check(segment.address(), block);
         MemorySegment old = dataOf(segment.address(), block);
-        MemorySegment moved = allocateDebug(newByteSize, 1);
+        MemorySegment moved;
+        try {
+            moved = allocateDebug(newByteSize, 1);
+        } catch (MemoryLimitError e) {
+            throw e;
+        } catch (OutOfMemoryError e) {
+            throw new OutOfMemoryError(e.getMessage() + "; the block is unchanged");
+        }
         long kept = Math.min(old.byteSize(), newByteSize);
         moved.asSlice(0, kept).copyFrom(old.asSlice(0, kept));
         moved.asSlice(kept).fill(CLEAN);
@@ -180,8 +199,12 @@ final class DebugHooks implements PyMalloc {
             return block;
         }
         if (quarantined.containsKey(address)) {
-            throw Checks.badSegment(segment, "was already freed (it waits in the debug quarantine): " + call
-                    + " of a freed block");
+            throw Checks.badSegment(segment, "was already freed (double free); it waits in the debug quarantine");
+        }
+        Map.Entry<Long, MemorySegment> below = live.floorEntry(address);
+        if (below != null && address - below.getKey() < dataOf(below.getKey(), below.getValue()).byteSize()) {
+            throw Checks.badSegment(segment, String.format(Locale.ROOT, "is an interior address: %d bytes into the "
+                    + "live block at 0x%x (%s of a debug block)", address - below.getKey(), below.getKey(), call));
         }
         // Not a block of ours: let the allocator say what it is (foreign, heap, interior...).
         inner.free(segment);

@@ -137,7 +137,7 @@ class DebugHooksTest {
             assertEquals(9, grown.get(ValueLayout.JAVA_BYTE, 63));
             assertEquals((byte) 0xCD, grown.get(ValueLayout.JAVA_BYTE, 64), "grown part is CLEANBYTE");
             IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> heap.free(block));
-            assertTrue(twice.getMessage().contains("was already freed (it waits in the debug quarantine)"),
+            assertTrue(twice.getMessage().contains("was already freed (double free); it waits in the debug quarantine"),
                     twice.getMessage());
             IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
                     () -> heap.free(arena.allocate(16)));
