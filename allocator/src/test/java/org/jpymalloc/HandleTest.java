@@ -162,21 +162,13 @@ class HandleTest {
     void badLeakSettingsAreRejectedByName() {
         assertThrows(NullPointerException.class, () -> PyMalloc.builder().leakDetection(null));
         assertThrows(NullPointerException.class, () -> PyMalloc.builder().leakListener(null));
-        String previous = System.getProperty(LeakDetection.LEVEL_PROPERTY);
-        System.setProperty(LeakDetection.LEVEL_PROPERTY, "sometimes");
-        try {
+        withProperty(LeakDetection.LEVEL_PROPERTY, "sometimes", () -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().build());
             assertEquals("-Djpymalloc.leakDetection=sometimes is not a leak detection level; use DISABLED, SAMPLED or ALL",
                     e.getMessage());
-            System.setProperty(LeakDetection.LEVEL_PROPERTY, "all");
-            assertEquals(LeakDetection.Level.ALL, LeakDetection.Level.fromSystemProperty());
-        } finally {
-            if (previous == null) {
-                System.clearProperty(LeakDetection.LEVEL_PROPERTY);
-            } else {
-                System.setProperty(LeakDetection.LEVEL_PROPERTY, previous);
-            }
-        }
+        });
+        withProperty(LeakDetection.LEVEL_PROPERTY, "all",
+                () -> assertEquals(LeakDetection.Level.ALL, LeakDetection.Level.fromSystemProperty()));
     }
 
     @Test
@@ -228,17 +220,30 @@ class HandleTest {
         assertEquals(1, logged.size(), logged.toString());
         assertTrue(logged.getFirst().startsWith("WARNING jpymalloc allocator closed with 1 live blocks"), logged.getFirst());
         assertThrows(NullPointerException.class, () -> PyMalloc.builder().atClose(null));
-        String previous = System.getProperty(LeakDetection.AT_CLOSE_PROPERTY);
-        System.setProperty(LeakDetection.AT_CLOSE_PROPERTY, "explode");
-        try {
+        withProperty(LeakDetection.AT_CLOSE_PROPERTY, "explode", () -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().build());
             assertEquals("-Djpymalloc.atClose=explode is not an at-close action; use LOG, THROW or IGNORE",
                     e.getMessage());
-            System.clearProperty(LeakDetection.AT_CLOSE_PROPERTY);
-            assertEquals(LeakDetection.AtClose.LOG, LeakDetection.AtClose.fromSystemProperty(), "the default");
+        });
+        withProperty(LeakDetection.AT_CLOSE_PROPERTY, null,
+                () -> assertEquals(LeakDetection.AtClose.LOG, LeakDetection.AtClose.fromSystemProperty(), "default"));
+    }
+
+    /** Runs {@code body} with a system property set ({@code null}: cleared), then restores it. */
+    private static void withProperty(String name, String value, Runnable body) {
+        String previous = System.getProperty(name);
+        try {
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+            body.run();
         } finally {
-            if (previous != null) {
-                System.setProperty(LeakDetection.AT_CLOSE_PROPERTY, previous);
+            if (previous == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, previous);
             }
         }
     }
