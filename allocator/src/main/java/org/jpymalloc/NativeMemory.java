@@ -62,7 +62,16 @@ final class NativeMemory {
     }
 
     /** Maps {@code byteSize} bytes of private, anonymous, zeroed memory; answers the address. */
+    /**
+     * Test hook: the next this-many {@code mmap} calls fail as the kernel's would with ENOMEM (12), so
+     * that tests can show what a refused mapping does. Read only on the arena-mapping path.
+     */
+    static final java.util.concurrent.atomic.AtomicInteger FAIL_NEXT_MMAPS = new java.util.concurrent.atomic.AtomicInteger();
+
     static long mmap(long byteSize) throws NativeCallException {
+        if (FAIL_NEXT_MMAPS.get() > 0 && FAIL_NEXT_MMAPS.getAndDecrement() > 0) {
+            throw new NativeCallException("mmap(" + byteSize + ") failed with errno 12 (injected by a test)");
+        }
         try (var confined = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment state = confined.allocate(CALL_STATE);
             long address = (long) MMAP.invokeExact(state, 0L, byteSize, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);

@@ -79,6 +79,38 @@ class MemoryLimitTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aRefusedMmapFailsTheRequestAndChangesNothing(boolean shared) {
+        try (PyMalloc heap = PyMalloc.builder().shared(shared).spareArenas(0).build()) {
+            List<MemorySegment> blocks = new ArrayList<>();
+            blocks.add(heap.allocate(512)); // the first arena
+            NativeMemory.FAIL_NEXT_MMAPS.set(1); // the kernel refuses the second
+            OutOfMemoryError refused;
+            try {
+                refused = assertThrows(OutOfMemoryError.class, () -> {
+                    while (true) {
+                        MemorySegment block = heap.allocate(512);
+                        block.set(ValueLayout.JAVA_INT, 0, blocks.size());
+                        blocks.add(block);
+                    }
+                });
+            } finally {
+                NativeMemory.FAIL_NEXT_MMAPS.set(0);
+            }
+            assertTrue(refused.getMessage().startsWith("cannot map a new 262144-byte arena: mmap(262144) failed with "
+                    + "errno 12"), refused.getMessage());
+            MallocStats stats = heap.stats().checkIdentity();
+            assertEquals(1, stats.arenasCurrent(), "no arena half-made");
+            assertEquals(blocks.size(), stats.blocksInUse(), "the refused request changed nothing");
+            for (int i = 1; i < blocks.size(); i++) {
+                assertEquals(i, blocks.get(i).get(ValueLayout.JAVA_INT, 0), "block " + i + " intact");
+            }
+            heap.allocate(512); // the next mmap succeeds: the allocator goes on
+            assertEquals(2, heap.stats().arenasCurrent());
+        }
+    }
+
     @Test
     void badLimitsAreRejectedByValue() {
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().maxBytes(0));
