@@ -28,14 +28,17 @@ final class ConfinedAllocator implements PyMalloc {
     private final HandleSettings handles;
 
     ConfinedAllocator(Geometry geometry, int spareArenas) {
-        this(geometry, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited());
+        this(geometry, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited(), false);
     }
 
-    ConfinedAllocator(Geometry geometry, int spareArenas, HandleSettings handles, MemoryBudget budget) {
+    ConfinedAllocator(Geometry geometry, int spareArenas, HandleSettings handles, MemoryBudget budget,
+                      boolean trackRequested) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        this.heap = new Heap(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, budget);
-        this.system = new SystemPath(false, budget);
+        Usage usage = new Usage(); // one thread: the heap and the system path share exact peaks
+        this.heap = new Heap(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, budget, usage,
+                trackRequested);
+        this.system = new SystemPath(false, budget, usage);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
@@ -96,6 +99,7 @@ final class ConfinedAllocator implements PyMalloc {
         }
         long blockSize = heap.blockSize(address);
         if (Heap.reallocatesInPlace(blockSize, newByteSize)) {
+            heap.resizedInPlace(arena, address, blockSize, newByteSize);
             return arena.segment.asSlice(address - arena.base, newByteSize);
         }
         MemorySegment moved = allocate(newByteSize, 1);

@@ -42,6 +42,7 @@ final class Heap {
      */
     static final boolean UNSCOPED_FOR_MEASUREMENT = Boolean.getBoolean("jpymalloc.unscopedSegmentsForMeasurement");
 
+
     final Geometry geometry;
     /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
     final StripeLock lock;
@@ -59,6 +60,13 @@ final class Heap {
     private final ArenaCounters counters;
     /** The allocator's memory limit and usage, shared by its heaps and system path. */
     final MemoryBudget budget;
+    /** Requested and mapped bytes of this heap, with peaks (shared with the system path when confined). */
+    final Usage usage;
+    /**
+     * Whether pool blocks' requested bytes are kept (slack bytes, running totals, peaks): an option, since
+     * it costs the pair a fifth or more (docs/statistics.md). Off: statistics count whole blocks.
+     */
+    final boolean trackRequested;
     /** The arena found last by {@link #arenaOf}: most frees in a small heap hit it without hashing. */
     private MappedArena lastArena;
     private MappedArena[] arenas = new MappedArena[8];
@@ -84,7 +92,8 @@ final class Heap {
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, int spareArenas) {
-        this(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, MemoryBudget.unlimited());
+        this(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, MemoryBudget.unlimited(),
+                new Usage(), false);
     }
 
     /**
@@ -93,9 +102,11 @@ final class Heap {
      * {@code spareArenas} released arenas stay mapped for reuse (0: CPython's policy exactly).
      */
     Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters, int spareArenas,
-         MemoryBudget budget) {
+         MemoryBudget budget, Usage usage, boolean trackRequested) {
         this.geometry = geometry;
         this.budget = budget;
+        this.usage = usage;
+        this.trackRequested = trackRequested;
         this.spares = new MappedArena[spareArenas];
         this.shared = shared;
         this.lock = shared ? new StripeLock() : null;
@@ -124,6 +135,10 @@ final class Heap {
         long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
         if (pool == 0) {
             arena = arenaOfPool(block & ~poolMask);
+        }
+        if (trackRequested) {
+            arena.slack[arena.unitIndex(block)] = (byte) (blockSizes[sizeClass] - byteSize);
+            usage.allocated(byteSize);
         }
         return UNSCOPED_FOR_MEASUREMENT
                 ? MemorySegment.ofAddress(block).reinterpret(byteSize)
@@ -164,6 +179,9 @@ final class Heap {
     boolean free(MappedArena arena, long block) {
         if ((block & alignmentMask) != 0 || !arena.markFree(block)) {
             return false;
+        }
+        if (trackRequested) {
+            usage.freed(blockSizes[arena.poolClass[arena.poolIndex(block)]] - (arena.slack[arena.unitIndex(block)] & 0xFF));
         }
         long pool = block & ~poolMask;
         long last = freeBlock(pool);
@@ -221,6 +239,32 @@ final class Heap {
         return newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize;
     }
 
+    /** A live block keeps its place with a new requested size: the accounting follows. */
+    void resizedInPlace(MappedArena arena, long block, long blockSize, long newByteSize) {
+        if (!trackRequested) {
+            return;
+        }
+        int unit = arena.unitIndex(block);
+        usage.freed(blockSize - (arena.slack[unit] & 0xFF));
+        arena.slack[unit] = (byte) (blockSize - newByteSize);
+        usage.allocated(newByteSize);
+    }
+
+    /** Requested bytes of the live blocks of one pool of {@code arena}, from the live bits and slack bytes. */
+    long requestedBytesOfPool(MappedArena arena, long pool, int sizeClass, int liveBlocks) {
+        long size = blockSizes[sizeClass];
+        if (!trackRequested) {
+            return liveBlocks * size;
+        }
+        long total = 0;
+        for (long block = pool + headerSize; block + size <= pool + poolSize; block += size) {
+            if (arena.isLive(block)) {
+                total += size - (arena.slack[arena.unitIndex(block)] & 0xFF);
+            }
+        }
+        return total;
+    }
+
     MappedArena arenaOfPool(long pool) {
         return arenas[PoolHeader.arenaIndex(pool)];
     }
@@ -275,15 +319,16 @@ final class Heap {
             return takeBlock(arena, pool, sizeClass);
         }
         count(pool, 1);
-        long block = initPool(pool, sizeClass);
+        long block = initPool(arena, pool, sizeClass);
         arena.markLive(block);
         return block;
     }
 
     /** Sets a pool up for a class: hands out the first block and links the second, carving lazily. */
-    private long initPool(long pool, int sizeClass) {
+    private long initPool(MappedArena arena, long pool, int sizeClass) {
         long size = blockSizes[sizeClass];
         PoolHeader.sizeClassIndex(pool, sizeClass);
+        arena.poolClass[arena.poolIndex(pool)] = (byte) sizeClass;
         PoolHeader.nextOffset(pool, (int) (headerSize + 2 * size));
         PoolHeader.maxNextOffset(pool, (int) (poolSize - size));
         long first = pool + headerSize;

@@ -29,6 +29,16 @@ import java.util.Objects;
  * @param systemPeakBytes the largest {@code systemLiveBytes} seen
  * @param spareArenas wholly free arenas kept mapped for reuse: released in pymalloc's view (counted in
  *     {@code arenasReclaimed}, not in {@code arenasCurrent}) but not yet returned to the OS
+ * @param requestedBytesPeak the most bytes requested by live blocks (pools and system path) at once
+ * @param heldBytesAtRequestedPeak {@link #heldBytes()} at that moment
+ * @param heldBytesPeak the most bytes held at once ({@link #heldBytes()}: arenas mapped, spares included,
+ *     and system-path blocks)
+ * @param requestedBytesAtHeldPeak requested bytes of live blocks at that moment
+ * @param arenaUtilisationHistogram arenas held by their utilisation (live block bytes over arena bytes) in
+ *     ten buckets: {@code [0]} below 10%, ..., {@code [9]} 90% and above
+ * @param requestedBytesTracked whether the allocator keeps requested bytes
+ *     ({@link PyMalloc.Builder#trackRequestedBytes}); if not, pool blocks count as requested in full and
+ *     the four peak figures are 0
  */
 public record MallocStats(
         Geometry geometry,
@@ -43,7 +53,13 @@ public record MallocStats(
         long systemLiveBytes,
         long systemAllocationsTotal,
         long systemPeakBytes,
-        long spareArenas) {
+        long spareArenas,
+        long requestedBytesPeak,
+        long heldBytesAtRequestedPeak,
+        long heldBytesPeak,
+        long requestedBytesAtHeldPeak,
+        List<Integer> arenaUtilisationHistogram,
+        boolean requestedBytesTracked) {
 
     /**
      * One size class's pools, as in a row of {@code sys._debugmallocstats()}.
@@ -54,14 +70,104 @@ public record MallocStats(
      * @param fullPools pools with no free block
      * @param blocksInUse allocated blocks
      * @param availableBlocks free blocks in those pools, including blocks not carved yet
+     * @param requestedBytes bytes requested by the live blocks (each block's segment size)
      */
     public record SizeClassStats(int index, long blockSize, long pools, long fullPools, long blocksInUse,
-                                 long availableBlocks) {
+                                 long availableBlocks, long requestedBytes) {
+
+        /** Without requested bytes (taken as whole blocks: no internal fragmentation). */
+        public SizeClassStats(int index, long blockSize, long pools, long fullPools, long blocksInUse,
+                              long availableBlocks) {
+            this(index, blockSize, pools, fullPools, blocksInUse, availableBlocks, blocksInUse * blockSize);
+        }
+
+        /** Block bytes of the live blocks beyond what was requested: internal fragmentation. */
+        public long internalFragmentationBytes() {
+            return blocksInUse * blockSize - requestedBytes;
+        }
     }
 
     public MallocStats {
         Objects.requireNonNull(geometry, "geometry");
         sizeClasses = List.copyOf(sizeClasses);
+        arenaUtilisationHistogram = List.copyOf(arenaUtilisationHistogram);
+    }
+
+    /**
+     * The snapshot as the first version had it (for code built against it): peaks are taken as the current
+     * figures and the histogram is empty.
+     */
+    public MallocStats(Geometry geometry, List<SizeClassStats> sizeClasses, long arenasAllocatedTotal,
+                       long arenasReclaimed, long arenasHighwater, long arenasCurrent, long unusedPools,
+                       long arenaAlignmentBytes, long systemLiveBlocks, long systemLiveBytes,
+                       long systemAllocationsTotal, long systemPeakBytes, long spareArenas) {
+        this(geometry, sizeClasses, arenasAllocatedTotal, arenasReclaimed, arenasHighwater, arenasCurrent, unusedPools,
+                arenaAlignmentBytes, systemLiveBlocks, systemLiveBytes, systemAllocationsTotal, systemPeakBytes,
+                spareArenas, 0, 0, 0, 0, List.of(), false);
+    }
+
+    /** Bytes requested by the live blocks: pool blocks (their segment sizes) and system-path blocks. */
+    public long requestedBytes() {
+        return sizeClasses.stream().mapToLong(SizeClassStats::requestedBytes).sum() + systemLiveBytes;
+    }
+
+    /** Bytes the allocator holds: arenas mapped (spares included) and system-path blocks. */
+    public long heldBytes() {
+        return osMappedBytes() + systemLiveBytes;
+    }
+
+    /** Block bytes beyond the requested bytes, over all classes (internal fragmentation). */
+    public long internalFragmentationBytes() {
+        return sizeClasses.stream().mapToLong(SizeClassStats::internalFragmentationBytes).sum();
+    }
+
+    /**
+     * Free bytes the allocator holds but cannot give to a request of another class (external
+     * fragmentation, as Johnstone and Wilson count it): free blocks in pools in use, empty and uncarved
+     * pools of the arenas held, spare arenas, and bytes lost to pool headers, quantization and alignment.
+     */
+    public long externalFragmentationBytes() {
+        return heldBytes() - requestedBytes() - internalFragmentationBytes();
+    }
+
+    /** Requested bytes over held bytes, now (1.0: nothing wasted; NaN when nothing is held or not tracked). */
+    public double utilisation() {
+        return ratio(requestedBytes(), heldBytes());
+    }
+
+    /** Requested bytes over held bytes at the moment of the most requested bytes. */
+    public double utilisationAtRequestedPeak() {
+        return ratio(requestedBytesPeak, heldBytesAtRequestedPeak);
+    }
+
+    /**
+     * Johnstone and Wilson's fragmentation #2 ("The Memory Fragmentation Problem: Solved?", ISMM 1998):
+     * memory held relative to memory requested, at the point of maximum live (requested) memory:
+     * {@code heldAtRequestedPeak / requestedPeak - 1}.
+     */
+    public double fragmentationAtPeakLive() {
+        return ratio(heldBytesAtRequestedPeak, requestedBytesPeak) - 1;
+    }
+
+    /**
+     * Johnstone and Wilson's fragmentation #3: memory held relative to memory requested at the point of
+     * maximum memory held: {@code heldPeak / requestedAtHeldPeak - 1}.
+     */
+    public double fragmentationAtPeakHeld() {
+        return ratio(heldBytesPeak, requestedBytesAtHeldPeak) - 1;
+    }
+
+    /**
+     * Johnstone and Wilson's fragmentation #4: maximum memory held relative to maximum live memory:
+     * {@code heldPeak / requestedPeak - 1}.
+     */
+    public double fragmentationPeakToPeak() {
+        return ratio(heldBytesPeak, requestedBytesPeak) - 1;
+    }
+
+    /** NaN when requested bytes are not tracked or nothing was requested. */
+    private double ratio(long numerator, long denominator) {
+        return denominator == 0 || !requestedBytesTracked ? Double.NaN : (double) numerator / denominator;
     }
 
     /** Bytes of the arenas pymalloc holds now ({@code arenasCurrent x arenaSize}), as CPython reports them. */

@@ -3,7 +3,8 @@ package org.jpymalloc;
 /**
  * Renders a {@link MallocStats} as JSON in the schema {@code jpymalloc.stats/1}, specified field by
  * field in {@code docs/statistics.md}. Objects keep a fixed key order; every number is an integer count
- * of blocks, pools, arenas or bytes. New fields may be added within a schema version; none is removed
+ * of blocks, pools, arenas or bytes (ratios such as utilisation are left to the reader: every input is
+ * here). New fields may be added within a schema version; none is removed
  * or changes meaning without a new version.
  */
 final class MallocStatsJson {
@@ -46,6 +47,7 @@ final class MallocStatsJson {
             number("fullPools", c.fullPools());
             number("blocksInUse", c.blocksInUse());
             number("availableBlocks", c.availableBlocks());
+            number("requestedBytes", c.requestedBytes());
             close('}');
         }
         close(']');
@@ -76,6 +78,25 @@ final class MallocStatsJson {
         number("allocationsTotal", s.systemAllocationsTotal());
         number("peakBytes", s.systemPeakBytes());
         close('}');
+        field("usage");
+        open('{');
+        field("requestedBytesTracked").append(s.requestedBytesTracked());
+        number("requestedBytes", s.requestedBytes());
+        number("heldBytes", s.heldBytes());
+        number("internalFragmentationBytes", s.internalFragmentationBytes());
+        number("externalFragmentationBytes", s.externalFragmentationBytes());
+        number("requestedBytesPeak", s.requestedBytesPeak());
+        number("heldBytesAtRequestedPeak", s.heldBytesAtRequestedPeak());
+        number("heldBytesPeak", s.heldBytesPeak());
+        number("requestedBytesAtHeldPeak", s.requestedBytesAtHeldPeak());
+        close('}');
+        field("arenaUtilisationHistogram");
+        open('[');
+        for (int count : s.arenaUtilisationHistogram()) {
+            element();
+            out.append(count);
+        }
+        close(']');
         close('}');
         out.append('\n');
     }

@@ -42,7 +42,16 @@ final class MappedArena {
     final MemorySegment.Scope lifetime;
     final MemorySegment segment;
     private final long[] liveBlocks;
+    /**
+     * Per alignment unit, for the block starting there: its block size minus the bytes requested (0 to
+     * 255: less than the alignment, or up to a quarter of the block after an in-place realloc). Gives
+     * exact requested bytes per class without a header in the block; 1 byte per 16 (or 8) arena bytes.
+     */
+    final byte[] slack;
+    /** Per pool, the size class it serves (kept on the Java heap so that free needs no pool-header read). */
+    final byte[] poolClass;
     private final int alignmentShift;
+    private final int poolShift;
 
     /** False once unmapped (read under the owning heap's lock in a shared allocator). */
     boolean mapped = true;
@@ -67,7 +76,10 @@ final class MappedArena {
         this.lifetime = scope == null ? null : scope.scope();
         this.segment = segment;
         this.alignmentShift = geometry.alignmentShift();
+        this.poolShift = Long.numberOfTrailingZeros(geometry.poolSize());
         this.liveBlocks = new long[(int) ((geometry.arenaSize() >>> alignmentShift) + 63) / 64];
+        this.slack = new byte[(int) (geometry.arenaSize() >>> alignmentShift)];
+        this.poolClass = new byte[totalPools];
         this.freePoolCount = totalPools;
         this.nextVirginPool = firstPool;
     }
@@ -81,11 +93,13 @@ final class MappedArena {
             throws NativeMemory.NativeCallException {
         long size = heap.geometry.arenaSize();
         heap.budget.reserve(size, requested, "a new arena");
+        heap.usage.mapped(size);
         long base;
         try {
             base = NativeMemory.mmap(size);
         } catch (NativeMemory.NativeCallException | RuntimeException e) {
             heap.budget.release(size);
+            heap.usage.unmapped(size);
             throw e;
         }
         Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
@@ -115,6 +129,7 @@ final class MappedArena {
         mapped = false;
         scope.close();
         heap.budget.release(byteSize);
+        heap.usage.unmapped(byteSize);
     }
 
     /**
@@ -137,6 +152,16 @@ final class MappedArena {
     boolean isLive(long block) {
         int bit = bitIndex(block);
         return (liveBlocks[bit >>> 6] & (1L << bit)) != 0;
+    }
+
+    /** Index of {@code block}'s alignment unit, for {@link #slack}. */
+    int unitIndex(long block) {
+        return (int) ((block - base) >>> alignmentShift);
+    }
+
+    /** Index of the pool holding {@code block}, for {@link #poolClass}. */
+    int poolIndex(long block) {
+        return (int) ((block - firstPool) >>> poolShift);
     }
 
     /** Marks a block live; false (and nothing changed) if it already was: the free list is corrupt. */

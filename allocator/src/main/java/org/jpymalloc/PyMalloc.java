@@ -74,6 +74,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private LeakDetection.AtClose atClose;
         private long maxBytes = MemoryBudget.UNLIMITED;
         private boolean debugHooks;
+        private boolean trackRequestedBytes;
 
         private Builder() {
         }
@@ -120,6 +121,18 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         /** Also tells {@code listener} of every leak found (besides logging it); default: none. */
         public Builder leakListener(LeakDetection.Listener listener) {
             this.leakListener = java.util.Objects.requireNonNull(listener, "leakListener");
+            return this;
+        }
+
+        /**
+         * Keep the requested bytes of every pool block (a byte per 16 arena bytes on the Java heap) and
+         * running totals with peaks, for {@link MallocStats#requestedBytes()}, internal fragmentation,
+         * utilisation and Johnstone and Wilson's measures. Costs the allocate/free pair about a fifth or
+         * more (docs/statistics.md), so it is off by default; off, statistics count whole blocks as
+         * requested and the peaks of requested bytes are not kept. Default: false.
+         */
+        public Builder trackRequestedBytes(boolean track) {
+            this.trackRequestedBytes = track;
             return this;
         }
 
@@ -175,8 +188,9 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
                     atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
             MemoryBudget budget = new MemoryBudget(maxBytes);
             PyMalloc allocator = shared
-                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget)
-                    : new ConfinedAllocator(geometry, spares, handles, budget);
+                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget,
+                            trackRequestedBytes)
+                    : new ConfinedAllocator(geometry, spares, handles, budget, trackRequestedBytes);
             return debugHooks ? new DebugHooks(allocator, handles) : allocator;
         }
     }

@@ -47,11 +47,12 @@ final class SharedAllocator implements PyMalloc {
     }
 
     SharedAllocator(Geometry geometry, int stripeCount, int spareArenas) {
-        this(geometry, stripeCount, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited());
+        this(geometry, stripeCount, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited(), false);
     }
 
     /** {@code spareArenas} is per stripe; {@code budget} is shared by every stripe and the system path. */
-    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget) {
+    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget,
+                    boolean trackRequested) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
@@ -61,9 +62,10 @@ final class SharedAllocator implements PyMalloc {
         ArenaCounters counters = new ArenaCounters();
         this.stripes = new Heap[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, true, arenaMap, counters, spareArenas, budget);
+            stripes[i] = new Heap(geometry, true, arenaMap, counters, spareArenas, budget, new Usage(),
+                    trackRequested);
         }
-        this.system = new SystemPath(true, budget);
+        this.system = new SystemPath(true, budget, new Usage());
         this.stripeMask = stripeCount - 1;
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
@@ -199,6 +201,7 @@ final class SharedAllocator implements PyMalloc {
             }
             blockSize = heap.blockSize(address);
             if (Heap.reallocatesInPlace(blockSize, newByteSize)) {
+                heap.resizedInPlace(arena, address, blockSize, newByteSize);
                 return arena.segment.asSlice(address - arena.base, newByteSize);
             }
         } finally {

@@ -13,6 +13,11 @@ final class StatsCollector implements Heap.PoolVisitor {
     private final long[] pools;
     private final long[] fullPools;
     private final long[] blocks;
+    private final long[] requested;
+    private final int[] arenaHistogram = new int[10];
+    private Heap heap;
+    private MappedArena arena;
+    private long arenaLiveBytes;
     private long unusedPools;
     private long alignmentBytes;
     private long arenas;
@@ -24,6 +29,7 @@ final class StatsCollector implements Heap.PoolVisitor {
         this.pools = new long[classes];
         this.fullPools = new long[classes];
         this.blocks = new long[classes];
+        this.requested = new long[classes];
     }
 
     static MallocStats collect(Heap heap, SystemPath system) {
@@ -36,42 +42,66 @@ final class StatsCollector implements Heap.PoolVisitor {
      */
     static MallocStats collect(List<Heap> heaps, SystemPath system) {
         StatsCollector collector = new StatsCollector(heaps.getFirst().geometry);
+        java.util.Set<Usage> usages = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Heap heap : heaps) {
+            collector.heap = heap;
             heap.visitPools(collector);
+            collector.finishArena();
             collector.spareArenas += heap.spareCount();
+            usages.add(heap.usage);
         }
-        return collector.snapshot(heaps.getFirst().counters(), system);
+        usages.add(system.usage());
+        return collector.snapshot(heaps.getFirst().counters(), system, usages, heaps.getFirst().trackRequested);
     }
 
     @Override
-    public void arena(MappedArena arena) {
+    public void arena(MappedArena next) {
+        finishArena();
+        arena = next;
         arenas++;
-        unusedPools += arena.freePoolCount;
-        if (arena.firstPool != arena.base) {
+        unusedPools += next.freePoolCount;
+        if (next.firstPool != next.base) {
             alignmentBytes += geometry.poolSize();
         }
     }
 
     @Override
-    public void pool(MappedArena arena, long pool, int sizeClass, int liveBlocks, boolean full) {
+    public void pool(MappedArena owner, long pool, int sizeClass, int liveBlocks, boolean full) {
         pools[sizeClass]++;
         blocks[sizeClass] += liveBlocks;
+        requested[sizeClass] += heap.requestedBytesOfPool(owner, pool, sizeClass, liveBlocks);
+        arenaLiveBytes += liveBlocks * geometry.blockSize(sizeClass);
         if (full) {
             fullPools[sizeClass]++;
         }
     }
 
-    private MallocStats snapshot(ArenaCounters counters, SystemPath system) {
+    private void finishArena() {
+        if (arena != null) {
+            int bucket = (int) Math.min(9, arenaLiveBytes * 10 / geometry.arenaSize());
+            arenaHistogram[bucket]++;
+            arena = null;
+            arenaLiveBytes = 0;
+        }
+    }
+
+    private MallocStats snapshot(ArenaCounters counters, SystemPath system, java.util.Set<Usage> usages,
+                                 boolean tracked) {
         List<MallocStats.SizeClassStats> classes = new ArrayList<>(pools.length);
         for (int c = 0; c < pools.length; c++) {
             long available = pools[c] * geometry.blocksPerPool(c) - blocks[c];
             classes.add(new MallocStats.SizeClassStats(c, geometry.blockSize(c), pools[c], fullPools[c], blocks[c],
-                    available));
+                    available, requested[c]));
         }
         long current = arenas;
         long total = counters.allocatedTotal();
         return new MallocStats(geometry, classes, total, total - current, Math.max(counters.highwater(), current),
                 current, unusedPools, alignmentBytes, system.liveCount(), system.liveBytes(),
-                system.totalAllocations(), system.peakLiveBytes(), spareArenas);
+                system.totalAllocations(), system.peakLiveBytes(), spareArenas,
+                tracked ? usages.stream().mapToLong(u -> u.requestedPeak).sum() : 0,
+                tracked ? usages.stream().mapToLong(u -> u.mappedAtRequestedPeak).sum() : 0,
+                tracked ? usages.stream().mapToLong(u -> u.mappedPeak).sum() : 0,
+                tracked ? usages.stream().mapToLong(u -> u.requestedAtMappedPeak).sum() : 0,
+                java.util.Arrays.stream(arenaHistogram).boxed().toList(), tracked);
     }
 }

@@ -28,18 +28,20 @@ final class SystemPath {
 
     private final boolean shared;
     private final MemoryBudget budget;
+    private final Usage usage;
     private final Map<Long, Block> live = new HashMap<>();
     private long liveBytes;
     private long peakLiveBytes;
     private long totalAllocations;
 
     SystemPath(boolean shared) {
-        this(shared, MemoryBudget.unlimited());
+        this(shared, MemoryBudget.unlimited(), new Usage());
     }
 
-    SystemPath(boolean shared, MemoryBudget budget) {
+    SystemPath(boolean shared, MemoryBudget budget, Usage usage) {
         this.shared = shared;
         this.budget = budget;
+        this.usage = usage;
     }
 
     MemorySegment allocate(long byteSize, long byteAlignment, long poolAlignment, boolean zeroed) {
@@ -92,6 +94,10 @@ final class SystemPath {
         budget.release(block.byteSize());
     }
 
+    Usage usage() {
+        return usage;
+    }
+
     /**
      * Resizes with {@code realloc}. On failure the old block and its segments stay valid. On success
      * the old block's segments are invalidated, even when {@code realloc} kept the address.
@@ -141,6 +147,8 @@ final class SystemPath {
     }
 
     private MemorySegment track(long address, long byteSize) {
+        usage.mapped(byteSize); // the C library's own overhead is not known: the block's bytes
+        usage.allocated(byteSize);
         Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
         live.put(address, new Block(address, byteSize, scope));
         liveBytes += byteSize;
@@ -152,5 +160,7 @@ final class SystemPath {
     private void untrack(Block block) {
         live.remove(block.address());
         liveBytes -= block.byteSize();
+        usage.freed(block.byteSize());
+        usage.unmapped(block.byteSize());
     }
 }

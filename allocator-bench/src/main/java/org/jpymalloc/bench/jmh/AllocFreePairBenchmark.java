@@ -51,6 +51,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
 
     private PyMalloc pymalloc;
     private PyMalloc shared;
+    private PyMalloc tracking;
+    private MemorySegment residentTracking;
     private MemorySegment residentShared;
     private NativePeers.CAllocator libc;
     private NativePeers.CAllocator mimalloc;
@@ -61,12 +63,14 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     public void setUp() {
         pymalloc = PyMalloc.ofConfined();
         shared = PyMalloc.ofShared();
+        tracking = PyMalloc.builder().trackRequestedBytes(true).build();
         libc = NativePeers.libc();
         mimalloc = NativePeers.mimalloc().orElse(null);
         netty = PooledByteBufAllocator.DEFAULT;
         if (resident > 0) {
             residentPymalloc = pymalloc.allocate(size);
             residentShared = shared.allocate(size);
+            residentTracking = tracking.allocate(size);
             residentLibc = libc.malloc(size);
             residentMimalloc = mimalloc == null ? 0 : mimalloc.malloc(size);
             residentNetty = netty.directBuffer(size);
@@ -78,6 +82,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         if (resident > 0) {
             pymalloc.free(residentPymalloc);
             shared.free(residentShared);
+            tracking.free(residentTracking);
             libc.free(residentLibc);
             if (mimalloc != null) {
                 mimalloc.free(residentMimalloc);
@@ -86,6 +91,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         }
         pymalloc.close();
         shared.close();
+        tracking.close();
     }
 
     @Benchmark
@@ -107,6 +113,18 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         MemorySegment s = pymalloc.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         pymalloc.free(s);
+        return s.address();
+    }
+
+    /**
+     * The confined allocator keeping requested bytes ({@code trackRequestedBytes(true)}): the difference
+     * from {@link #jpymalloc()} is what that bookkeeping costs.
+     */
+    @Benchmark
+    public long jpymallocTrackingRequested() {
+        MemorySegment s = tracking.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        tracking.free(s);
         return s.address();
     }
 

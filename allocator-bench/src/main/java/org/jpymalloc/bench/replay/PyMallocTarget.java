@@ -16,7 +16,7 @@ final class PyMallocTarget implements ReplayTarget {
     PyMallocTarget(AllocatorSpec spec, int slots) {
         // A replay ends with the trace's live blocks still allocated: closing then is no leak.
         PyMalloc.Builder builder = PyMalloc.builder().geometry(spec.geometry()).shared(spec.shared())
-                .atClose(LeakDetection.AtClose.IGNORE);
+                .atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(true);
         if (spec.spareArenas() >= 0) {
             builder.spareArenas(spec.spareArenas());
         }
