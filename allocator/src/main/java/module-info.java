@@ -3,5 +3,7 @@
  * The module makes downcalls to the C library, so it needs {@code --enable-native-access=org.jpymalloc}.
  */
 module org.jpymalloc {
+    requires java.management; // PyMallocMXBean
+    requires jdk.jfr;          // JFR events
     exports org.jpymalloc;
 }

@@ -24,7 +24,8 @@ final class ConfinedAllocator implements PyMalloc {
     /** The owner thread; null once closed, so one comparison guards both states on the hot path. */
     private Thread owner;
     private final Thread creator;
-    private MallocStats statsAtClose;
+    private volatile MallocStats statsAtClose;
+    private volatile MallocStats published;
     private final HandleSettings handles;
 
     ConfinedAllocator(Geometry geometry, int spareArenas) {
@@ -132,7 +133,15 @@ final class ConfinedAllocator implements PyMalloc {
             return statsAtClose;
         }
         checkAccess();
-        return StatsCollector.collect(heap, system);
+        MallocStats stats = StatsCollector.collect(heap, system);
+        published = stats;
+        return stats;
+    }
+
+    /** The last snapshot the owner thread took (or the one taken at close), for JMX and JFR; may be null. */
+    MallocStats published() {
+        MallocStats last = statsAtClose;
+        return last != null ? last : published;
     }
 
     @Override

@@ -41,7 +41,7 @@ final class DebugHooks implements PyMalloc {
     private static final MemorySegment DEAD_PATTERN = pattern(DEAD);
     private static final MemorySegment FORBIDDEN_PATTERN = pattern(FORBIDDEN);
 
-    private final PyMalloc inner;
+    final PyMalloc inner;
     private final HandleSettings handles;
     /** Live blocks: the caller's address to the inner block (sorted, to name interior addresses). */
     private final java.util.TreeMap<Long, MemorySegment> live = new java.util.TreeMap<>();

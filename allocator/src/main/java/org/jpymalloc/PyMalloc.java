@@ -75,6 +75,9 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private long maxBytes = MemoryBudget.UNLIMITED;
         private boolean debugHooks;
         private boolean trackRequestedBytes;
+        private int tracingFrames;
+        private int tracingSampling = 1;
+        private String jfrName;
 
         private Builder() {
         }
@@ -137,6 +140,51 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * Allocation-site tracing, like tracemalloc: each allocation's stack, {@code frames} deep, kept
+         * until the block is freed ({@link PyMalloc#tracer()}); the report at close adds the sites of the
+         * blocks still live; a JFR event per traced allocation. Costs a stack capture per traced
+         * allocation (see {@link #tracingSampling}); off (the default), it costs nothing.
+         *
+         * @throws IllegalArgumentException unless {@code frames} is 1 to 100
+         */
+        public Builder tracing(int frames) {
+            if (frames < 1 || frames > 100) {
+                throw new IllegalArgumentException("tracing frames must be 1 to 100, got " + frames);
+            }
+            this.tracingFrames = frames;
+            return this;
+        }
+
+        /**
+         * With {@link #tracing(int)}: trace one allocation in {@code oneIn}, chosen at random (figures are
+         * the sample's, not scaled). Default: 1, every allocation.
+         *
+         * @throws IllegalArgumentException if {@code oneIn} is below 1
+         */
+        public Builder tracingSampling(int oneIn) {
+            if (oneIn < 1) {
+                throw new IllegalArgumentException("tracing sampling must be 1 or more (one allocation in N), got "
+                        + oneIn);
+            }
+            this.tracingSampling = oneIn;
+            return this;
+        }
+
+        /**
+         * Emit the JFR event {@code org.jpymalloc.Statistics} for this allocator under {@code name} while a
+         * recording enables it (every second by default). Default: none.
+         *
+         * @throws IllegalArgumentException if {@code name} is blank
+         */
+        public Builder jfr(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a JFR allocator name must not be blank: '" + name + "'");
+            }
+            this.jfrName = name;
+            return this;
+        }
+
+        /**
          * CPython's debug hooks ({@code PYTHONMALLOC=debug}): every block gets a header with its requested
          * size and 8 guard bytes ({@code 0xFD}) on each side, new memory is filled with {@code 0xCD}, freed
          * memory with {@code 0xDD}, and freed blocks wait in a bounded quarantine (1,024 blocks or 4 MiB)
@@ -191,7 +239,19 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
                     ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget,
                             trackRequestedBytes)
                     : new ConfinedAllocator(geometry, spares, handles, budget, trackRequestedBytes);
-            return debugHooks ? new DebugHooks(allocator, handles) : allocator;
+            if (debugHooks) {
+                allocator = new DebugHooks(allocator, handles);
+            }
+            if (tracingFrames > 0) {
+                allocator = new TracingAllocator(allocator, handles, new AllocationTracer(tracingFrames,
+                        tracingSampling));
+            } else if (tracingSampling != 1) {
+                throw new IllegalArgumentException("tracingSampling(" + tracingSampling + ") needs tracing(frames)");
+            }
+            if (jfrName != null) {
+                JfrEvents.register(allocator, jfrName);
+            }
+            return allocator;
         }
     }
 
@@ -264,6 +324,26 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
      * @throws GuardDamageException for the first damaged block found
      */
     default void checkGuards() {
+    }
+
+    /**
+     * The allocation-site tracer of an allocator built with {@link Builder#tracing(int)}.
+     *
+     * @throws IllegalStateException if tracing is off
+     */
+    default AllocationTracer tracer() {
+        throw new IllegalStateException("tracing is off: build the allocator with PyMalloc.builder().tracing(frames)");
+    }
+
+    /**
+     * Registers this allocator's {@link PyMallocMXBean} with the platform MBean server as
+     * {@code org.jpymalloc:type=PyMalloc,name="NAME"}; unregister it through the server with the name
+     * returned. After {@code close()} it shows the snapshot taken at close.
+     *
+     * @throws IllegalArgumentException if {@code name} is blank or already registered
+     */
+    default javax.management.ObjectName registerMXBean(String name) {
+        return Telemetry.register(this, name);
     }
 
     /**

@@ -1,0 +1,121 @@
+package org.jpymalloc;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Allocation-site tracing, like CPython's tracemalloc: for every traced block, the stack that allocated
+ * it ({@link PyMalloc.Builder#tracing(int)} frames deep), kept until the block is freed. Ask it for the
+ * traced bytes now and at their peak ({@link #tracedBytes()}, {@link #peakTracedBytes()},
+ * {@link #resetPeak()}), or for a {@link TraceSnapshot} to group by line or traceback and compare.
+ *
+ * <p>With sampling ({@link PyMalloc.Builder#tracingSampling(int)}: one allocation in N), only the sampled
+ * blocks are traced and every figure here is theirs, not scaled up. Thread-safe.
+ */
+public final class AllocationTracer {
+
+    private static final Set<String> OWN_FRAMES = Set.of(TracingAllocator.class.getName(),
+            DebugHooks.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
+            PyMalloc.class.getName(), Handle.class.getName(), HandleSettings.class.getName(),
+            "java.lang.foreign.SegmentAllocator");
+
+    private final int depth;
+    private final int sampling;
+    private final Map<Long, TraceSnapshot.TracedBlock> live = new HashMap<>();
+    private final Map<List<StackTraceElement>, Traceback> interned = new HashMap<>();
+    private long traced;
+    private long peak;
+
+    AllocationTracer(int depth, int sampling) {
+        this.depth = depth;
+        this.sampling = sampling;
+    }
+
+    /** Frames kept per traceback. */
+    public int depth() {
+        return depth;
+    }
+
+    /** One allocation in this many is traced (1: all). */
+    public int sampling() {
+        return sampling;
+    }
+
+    /** Requested bytes of the traced live blocks (tracemalloc's {@code get_traced_memory()[0]}). */
+    public synchronized long tracedBytes() {
+        return traced;
+    }
+
+    /** The most traced bytes live at once since tracing began or the last {@link #resetPeak()}. */
+    public synchronized long peakTracedBytes() {
+        return peak;
+    }
+
+    /** Sets the peak to the current traced bytes (tracemalloc's {@code reset_peak()}). */
+    public synchronized void resetPeak() {
+        peak = traced;
+    }
+
+    /** Traced live blocks now. */
+    public synchronized int tracedBlocks() {
+        return live.size();
+    }
+
+    /** The traced live blocks now, with their tracebacks. */
+    public synchronized TraceSnapshot snapshot() {
+        return new TraceSnapshot(Instant.now(), new ArrayList<>(live.values()), depth);
+    }
+
+    /** Whether this allocation is traced; decided before the stack is captured. */
+    boolean sample() {
+        return sampling == 1 || ThreadLocalRandom.current().nextInt(sampling) == 0;
+    }
+
+    /** Records a new block (the caller has sampled it). Returns its traceback. */
+    Traceback allocated(long address, long size) {
+        Traceback traceback = capture();
+        synchronized (this) {
+            TraceSnapshot.TracedBlock old = live.put(address, new TraceSnapshot.TracedBlock(traceback, size));
+            if (old != null) {
+                traced -= old.size();
+            }
+            traced += size;
+            peak = Math.max(peak, traced);
+        }
+        return traceback;
+    }
+
+    synchronized void freed(long address) {
+        TraceSnapshot.TracedBlock block = live.remove(address);
+        if (block != null) {
+            traced -= block.size();
+        }
+    }
+
+    /** Allocation sites of the traced live blocks, by line, the largest first: the close report's lines. */
+    synchronized List<TraceSnapshot.Statistic> liveByLine() {
+        return snapshot().statistics(TraceSnapshot.GroupBy.LINE);
+    }
+
+    private Traceback capture() {
+        StackTraceElement[] stack = new Throwable().getStackTrace();
+        int first = 1; // this method
+        while (first < stack.length && (OWN_FRAMES.contains(stack[first].getClassName())
+                || stack[first].getClassName().equals(AllocationTracer.class.getName()))) {
+            first++;
+        }
+        if (first >= stack.length) {
+            first = stack.length - 1;
+        }
+        List<StackTraceElement> frames = Arrays.asList(stack).subList(first, Math.min(stack.length, first + depth));
+        synchronized (this) {
+            return interned.computeIfAbsent(List.copyOf(frames), Traceback::new);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An allocator with allocation-site tracing ({@link PyMalloc.Builder#tracing(int)}): a decorator, so that
+ * an allocator without tracing pays nothing for it. Records each (sampled) allocation's stack in its
+ * {@link AllocationTracer}, forgets it at free, and adds the allocation sites of the blocks still live to
+ * the report at {@link #close()}. Also emits a JFR event per traced allocation ({@link JfrEvents}).
+ */
+final class TracingAllocator implements PyMalloc {
+
+    private static final int REPORT_LINES = 10;
+
+    final PyMalloc inner;
+    private final HandleSettings handles;
+    private final AllocationTracer tracer;
+
+    TracingAllocator(PyMalloc inner, HandleSettings handles, AllocationTracer tracer) {
+        this.inner = inner;
+        this.handles = handles;
+        this.tracer = tracer;
+    }
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        return traced(inner.allocate(byteSize, byteAlignment));
+    }
+
+    @Override
+    public MemorySegment allocateZeroed(long byteSize) {
+        return traced(inner.allocateZeroed(byteSize));
+    }
+
+    @Override
+    public void free(MemorySegment segment) {
+        inner.free(segment);
+        tracer.freed(segment.address());
+    }
+
+    @Override
+    public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
+        MemorySegment moved = inner.reallocate(segment, newByteSize);
+        tracer.freed(segment.address());
+        return traced(moved);
+    }
+
+    private MemorySegment traced(MemorySegment segment) {
+        if (tracer.sample()) {
+            Traceback site = tracer.allocated(segment.address(), segment.byteSize());
+            JfrEvents.allocation(segment.byteSize(), inner.geometry().sizeClassIndex(segment.byteSize()), site);
+        }
+        return segment;
+    }
+
+    @Override
+    public Handle allocateHandle(long byteSize) {
+        return Handle.wrap(this, allocate(byteSize, 1), handles);
+    }
+
+    @Override
+    public AllocationTracer tracer() {
+        return tracer;
+    }
+
+    @Override
+    public Geometry geometry() {
+        return inner.geometry();
+    }
+
+    @Override
+    public MallocStats stats() {
+        return inner.stats();
+    }
+
+    @Override
+    public ArenaOccupancy occupancy() {
+        return inner.occupancy();
+    }
+
+    @Override
+    public void checkGuards() {
+        inner.checkGuards();
+    }
+
+    /** Closes, adding the allocation sites of the traced blocks still live to the report at close. */
+    @Override
+    public void close() {
+        String sites = siteReport();
+        try {
+            inner.close();
+        } catch (IllegalStateException report) {
+            if (sites != null && report.getMessage() != null && report.getMessage().startsWith("jpymalloc allocator closed")) {
+                throw new IllegalStateException(report.getMessage() + System.lineSeparator() + sites, report);
+            }
+            throw report;
+        }
+        if (sites != null && handles.atClose() == LeakDetection.AtClose.LOG) {
+            System.getLogger("org.jpymalloc.leaks").log(System.Logger.Level.WARNING, sites);
+        }
+    }
+
+    private String siteReport() {
+        List<TraceSnapshot.Statistic> byLine = tracer.liveByLine();
+        if (byLine.isEmpty() || handles.atClose() == LeakDetection.AtClose.IGNORE) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
+                "traced blocks still live at close, by allocation site (%d sites):", byLine.size()));
+        for (TraceSnapshot.Statistic statistic : byLine.subList(0, Math.min(REPORT_LINES, byLine.size()))) {
+            text.append(System.lineSeparator()).append("  ").append(statistic);
+        }
+        if (byLine.size() > REPORT_LINES) {
+            text.append(System.lineSeparator()).append("  ... ").append(byLine.size() - REPORT_LINES).append(" more");
+        }
+        return text.toString();
+    }
+}
