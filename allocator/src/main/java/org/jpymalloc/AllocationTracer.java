@@ -27,7 +27,8 @@ public final class AllocationTracer {
 
     private final int depth;
     private final int sampling;
-    private final Map<Long, TraceSnapshot.TracedBlock> live = new HashMap<>();
+    /** Live traced blocks: address to the captured stack and requested bytes. */
+    private final Map<Long, Entry> live = new HashMap<>();
     private final Map<List<StackTraceElement>, Traceback> interned = new HashMap<>();
     private long traced;
     private long peak;
@@ -69,7 +70,11 @@ public final class AllocationTracer {
 
     /** The traced live blocks now, with their tracebacks. */
     public synchronized TraceSnapshot snapshot() {
-        return new TraceSnapshot(Instant.now(), new ArrayList<>(live.values()), depth);
+        List<TraceSnapshot.TracedBlock> blocks = new ArrayList<>(live.size());
+        for (Entry entry : live.values()) {
+            blocks.add(new TraceSnapshot.TracedBlock(traceback(entry), entry.size));
+        }
+        return new TraceSnapshot(Instant.now(), blocks, depth);
     }
 
     /** Whether this allocation is traced; decided before the stack is captured. */
@@ -77,24 +82,40 @@ public final class AllocationTracer {
         return sampling == 1 || ThreadLocalRandom.current().nextInt(sampling) == 0;
     }
 
-    /** Records a new block (the caller has sampled it). Returns its traceback. */
-    Traceback allocated(long address, long size) {
-        Traceback traceback = capture();
+    /**
+     * Records a new block (the caller has sampled it). The stack is captured as a {@link Throwable}, the
+     * cheapest capture the JDK has (the VM records the frames); frames become {@link StackTraceElement}s
+     * and a {@link Traceback} only when a snapshot or a report needs them.
+     */
+    Entry allocated(long address, long size) {
+        Entry entry = new Entry(new Throwable("allocation site"), size);
         synchronized (this) {
-            TraceSnapshot.TracedBlock old = live.put(address, new TraceSnapshot.TracedBlock(traceback, size));
+            Entry old = live.put(address, entry);
             if (old != null) {
-                traced -= old.size();
+                traced -= old.size;
             }
             traced += size;
             peak = Math.max(peak, traced);
         }
-        return traceback;
+        return entry;
     }
 
     synchronized void freed(long address) {
-        TraceSnapshot.TracedBlock block = live.remove(address);
-        if (block != null) {
-            traced -= block.size();
+        Entry entry = live.remove(address);
+        if (entry != null) {
+            traced -= entry.size;
+        }
+    }
+
+    /** A traced block: its captured stack (turned into a traceback once, when first needed) and size. */
+    static final class Entry {
+        private final Throwable stack;
+        private final long size;
+        private Traceback traceback;
+
+        Entry(Throwable stack, long size) {
+            this.stack = stack;
+            this.size = size;
         }
     }
 
@@ -103,9 +124,16 @@ public final class AllocationTracer {
         return snapshot().statistics(TraceSnapshot.GroupBy.LINE);
     }
 
-    private Traceback capture() {
-        StackTraceElement[] stack = new Throwable().getStackTrace();
-        int first = 1; // this method
+    /** The entry's traceback, interned, computed on first use. */
+    synchronized Traceback traceback(Entry entry) {
+        if (entry.traceback == null) {
+            entry.traceback = intern(entry.stack.getStackTrace());
+        }
+        return entry.traceback;
+    }
+
+    private Traceback intern(StackTraceElement[] stack) {
+        int first = 0;
         while (first < stack.length && (OWN_FRAMES.contains(stack[first].getClassName())
                 || stack[first].getClassName().equals(AllocationTracer.class.getName()))) {
             first++;
@@ -114,8 +142,6 @@ public final class AllocationTracer {
             first = stack.length - 1;
         }
         List<StackTraceElement> frames = Arrays.asList(stack).subList(first, Math.min(stack.length, first + depth));
-        synchronized (this) {
-            return interned.computeIfAbsent(List.copyOf(frames), Traceback::new);
-        }
+        return interned.computeIfAbsent(List.copyOf(frames), Traceback::new);
     }
 }

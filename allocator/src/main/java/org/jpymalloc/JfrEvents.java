@@ -58,12 +58,13 @@ final class JfrEvents {
         });
     }
 
-    static void allocation(long size, int sizeClass, Traceback site) {
+    /** {@code site} is only asked for when a recording takes the event. */
+    static void allocation(long size, int sizeClass, java.util.function.Supplier<Traceback> site) {
         AllocationEvent event = new AllocationEvent();
         if (event.isEnabled()) {
             event.size = size;
             event.sizeClass = sizeClass;
-            event.site = site.line().toString();
+            event.site = site.get().line().toString();
             event.commit();
         }
     }

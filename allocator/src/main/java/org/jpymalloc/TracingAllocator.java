@@ -49,8 +49,9 @@ final class TracingAllocator implements PyMalloc {
 
     private MemorySegment traced(MemorySegment segment) {
         if (tracer.sample()) {
-            Traceback site = tracer.allocated(segment.address(), segment.byteSize());
-            JfrEvents.allocation(segment.byteSize(), inner.geometry().sizeClassIndex(segment.byteSize()), site);
+            AllocationTracer.Entry entry = tracer.allocated(segment.address(), segment.byteSize());
+            JfrEvents.allocation(segment.byteSize(), inner.geometry().sizeClassIndex(segment.byteSize()),
+                    () -> tracer.traceback(entry));
         }
         return segment;
     }

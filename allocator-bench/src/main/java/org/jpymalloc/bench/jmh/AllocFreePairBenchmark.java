@@ -2,6 +2,7 @@ package org.jpymalloc.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import org.jpymalloc.LeakDetection;
 import org.jpymalloc.PyMalloc;
 import org.jpymalloc.bench.NativePeers;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,6 +53,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     private PyMalloc pymalloc;
     private PyMalloc shared;
     private PyMalloc tracking;
+    private PyMalloc tracingAll;
+    private PyMalloc tracingSampled;
     private MemorySegment residentTracking;
     private MemorySegment residentShared;
     private NativePeers.CAllocator libc;
@@ -64,6 +67,9 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         pymalloc = PyMalloc.ofConfined();
         shared = PyMalloc.ofShared();
         tracking = PyMalloc.builder().trackRequestedBytes(true).build();
+        tracingAll = PyMalloc.builder().tracing(10).atClose(LeakDetection.AtClose.IGNORE).build();
+        tracingSampled = PyMalloc.builder().tracing(10).tracingSampling(100).atClose(LeakDetection.AtClose.IGNORE)
+                .build();
         libc = NativePeers.libc();
         mimalloc = NativePeers.mimalloc().orElse(null);
         netty = PooledByteBufAllocator.DEFAULT;
@@ -71,6 +77,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
             residentPymalloc = pymalloc.allocate(size);
             residentShared = shared.allocate(size);
             residentTracking = tracking.allocate(size);
+            tracingAll.allocate(size); // residents, freed by close() below
+            tracingSampled.allocate(size);
             residentLibc = libc.malloc(size);
             residentMimalloc = mimalloc == null ? 0 : mimalloc.malloc(size);
             residentNetty = netty.directBuffer(size);
@@ -92,6 +100,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         pymalloc.close();
         shared.close();
         tracking.close();
+        tracingAll.close();
+        tracingSampled.close();
     }
 
     @Benchmark
@@ -125,6 +135,24 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         MemorySegment s = tracking.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         tracking.free(s);
+        return s.address();
+    }
+
+    /** The confined allocator with allocation-site tracing, 10 frames, every allocation traced. */
+    @Benchmark
+    public long jpymallocTracing() {
+        MemorySegment s = tracingAll.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        tracingAll.free(s);
+        return s.address();
+    }
+
+    /** The same, one allocation in 100 traced. */
+    @Benchmark
+    public long jpymallocTracingSampled() {
+        MemorySegment s = tracingSampled.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        tracingSampled.free(s);
         return s.address();
     }
 

@@ -35,11 +35,15 @@ public class StatsBenchmark extends BenchmarkDefaults {
     @Param({"64", "mixed"})
     public String sizes;
 
+    /** Whether requested bytes are tracked: then stats() also reads every live block's slack byte. */
+    @Param({"false", "true"})
+    public boolean track;
+
     private PyMalloc heap;
 
     @Setup(Level.Trial)
     public void fill() {
-        heap = PyMalloc.builder().atClose(LeakDetection.AtClose.IGNORE).build();
+        heap = PyMalloc.builder().atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(track).build();
         long i = 0;
         while (heap.stats().heldBytes() < GIB && i >= 0) {
             for (int n = 0; n < 1_000_000; n++, i++) {
