@@ -13,10 +13,14 @@ final class PyMallocTarget implements ReplayTarget {
     private final PyMalloc heap;
     private final MemorySegment[] blocks;
 
-    PyMallocTarget(AllocatorSpec spec, int slots) {
+    /**
+     * @param trackRequested keep requested bytes (for statistics: the sampled run); timed runs leave it off,
+     *     as the library's default, so that they time what users get
+     */
+    PyMallocTarget(AllocatorSpec spec, int slots, boolean trackRequested) {
         // A replay ends with the trace's live blocks still allocated: closing then is no leak.
         PyMalloc.Builder builder = PyMalloc.builder().geometry(spec.geometry()).shared(spec.shared())
-                .atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(true);
+                .atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(trackRequested);
         if (spec.spareArenas() >= 0) {
             builder.spareArenas(spec.spareArenas());
         }

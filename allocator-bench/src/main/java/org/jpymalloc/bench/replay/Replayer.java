@@ -70,7 +70,7 @@ public final class Replayer {
         ReplayResult sampled = sampledRun(spec, 1.0 / steps);
         long[] nanos = new long[options.runs()];
         long[] faults = new long[options.runs()];
-        try (ReplayTarget target = newTarget(spec)) {
+        try (ReplayTarget target = newTarget(spec, false)) {
             for (int i = 0; i < options.warmups(); i++) {
                 timedRun(target);
                 progress((i + 2.0) / steps);
@@ -93,7 +93,7 @@ public final class Replayer {
         if (!spec.isJpymalloc()) {
             throw new IllegalArgumentException("statistics need a jpymalloc allocator, not " + spec.name());
         }
-        try (PyMallocTarget target = new PyMallocTarget(spec, trace.slotCount())) {
+        try (PyMallocTarget target = new PyMallocTarget(spec, trace.slotCount(), true)) {
             loop(target, trace.prefix(events).arrays());
             return target.stats();
         }
@@ -116,10 +116,13 @@ public final class Replayer {
                 : java.util.Optional.of(spec.name() + ": " + why[0]);
     }
 
-    /** A new target for {@code spec}, sized for this trace. */
-    public ReplayTarget newTarget(AllocatorSpec spec) {
+    /**
+     * A new target for {@code spec}, sized for this trace; {@code withStatistics}: jpymalloc keeps requested
+     * bytes (the sampled run), else it runs as the library's default does (the timed runs).
+     */
+    ReplayTarget newTarget(AllocatorSpec spec, boolean withStatistics) {
         if (spec.isJpymalloc()) {
-            return new PyMallocTarget(spec, trace.slotCount());
+            return new PyMallocTarget(spec, trace.slotCount(), withStatistics);
         }
         String[] why = new String[1];
         NativePeers.CAllocator peer = NativePeers.byName(spec.name(), why)
@@ -162,7 +165,7 @@ public final class Replayer {
         long peakLive = 0;
         long peakMapped = 0;
         OccupancyGrid atPeak = null;
-        try (ReplayTarget target = newTarget(spec)) {
+        try (ReplayTarget target = newTarget(spec, true)) {
             PyMallocTarget jpymalloc = target instanceof PyMallocTarget p ? p : null;
             for (int i = 0; i < length; i++) {
                 int slot = events.slots()[i];
