@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class AllocationTracer {
 
     private static final Set<String> OWN_FRAMES = Set.of(TracingAllocator.class.getName(),
-            DebugHooks.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
+            DebugHooks.class.getName(), Decorator.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
             PyMalloc.class.getName(), Handle.class.getName(), HandleSettings.class.getName(),
             "java.lang.foreign.SegmentAllocator");
 

@@ -25,7 +25,7 @@ import java.util.Map;
  * larger classes, as CPython's do in debug mode. All bookkeeping is under one lock: debug mode trades
  * speed for checks.
  */
-final class DebugHooks implements PyMalloc {
+final class DebugHooks extends Decorator {
 
     static final byte CLEAN = (byte) 0xCD;
     static final byte DEAD = (byte) 0xDD;
@@ -41,8 +41,6 @@ final class DebugHooks implements PyMalloc {
     private static final MemorySegment DEAD_PATTERN = pattern(DEAD);
     private static final MemorySegment FORBIDDEN_PATTERN = pattern(FORBIDDEN);
 
-    final PyMalloc inner;
-    private final HandleSettings handles;
     /** Live blocks: the caller's address to the inner block (sorted, to name interior addresses). */
     private final java.util.TreeMap<Long, MemorySegment> live = new java.util.TreeMap<>();
     /** Freed blocks not yet given back, oldest first: the caller's address, and the inner block. */
@@ -51,8 +49,7 @@ final class DebugHooks implements PyMalloc {
     private long quarantineBytes;
 
     DebugHooks(PyMalloc inner, HandleSettings handles) {
-        this.inner = inner;
-        this.handles = handles;
+        super(inner, handles);
     }
 
     @Override
@@ -145,25 +142,9 @@ final class DebugHooks implements PyMalloc {
         }
     }
 
-    @Override
-    public Handle allocateHandle(long byteSize) {
-        return Handle.wrap(this, allocate(byteSize, 1), handles);
-    }
 
-    @Override
-    public Geometry geometry() {
-        return inner.geometry();
-    }
 
-    @Override
-    public MallocStats stats() {
-        return inner.stats();
-    }
 
-    @Override
-    public ArenaOccupancy occupancy() {
-        return inner.occupancy();
-    }
 
     /**
      * Checks the quarantine's fills, then closes the allocator (freeing everything).

@@ -28,7 +28,7 @@ public final class Handle implements AutoCloseable {
     private static final int SITE_FRAMES = 8;
     private static final java.util.Set<String> OWN_FRAMES = java.util.Set.of(Handle.class.getName(),
             HandleSettings.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
-            DebugHooks.class.getName(), TracingAllocator.class.getName(),
+            DebugHooks.class.getName(), TracingAllocator.class.getName(), Decorator.class.getName(),
             PyMalloc.class.getName());
 
     static {

@@ -21,8 +21,7 @@ final class Telemetry {
         return switch (allocator) {
             case SharedAllocator shared -> shared::stats;
             case ConfinedAllocator confined -> confined::published;
-            case DebugHooks debug -> snapshots(debug.inner);
-            case TracingAllocator tracing -> snapshots(tracing.inner);
+            case Decorator decorator -> snapshots(decorator.inner);
             default -> () -> null;
         };
     }

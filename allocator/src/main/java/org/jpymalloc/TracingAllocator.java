@@ -10,17 +10,14 @@ import java.util.Locale;
  * {@link AllocationTracer}, forgets it at free, and adds the allocation sites of the blocks still live to
  * the report at {@link #close()}. Also emits a JFR event per traced allocation ({@link JfrEvents}).
  */
-final class TracingAllocator implements PyMalloc {
+final class TracingAllocator extends Decorator {
 
     private static final int REPORT_LINES = 10;
 
-    final PyMalloc inner;
-    private final HandleSettings handles;
     private final AllocationTracer tracer;
 
     TracingAllocator(PyMalloc inner, HandleSettings handles, AllocationTracer tracer) {
-        this.inner = inner;
-        this.handles = handles;
+        super(inner, handles);
         this.tracer = tracer;
     }
 
@@ -56,35 +53,15 @@ final class TracingAllocator implements PyMalloc {
         return segment;
     }
 
-    @Override
-    public Handle allocateHandle(long byteSize) {
-        return Handle.wrap(this, allocate(byteSize, 1), handles);
-    }
 
     @Override
     public AllocationTracer tracer() {
         return tracer;
     }
 
-    @Override
-    public Geometry geometry() {
-        return inner.geometry();
-    }
 
-    @Override
-    public MallocStats stats() {
-        return inner.stats();
-    }
 
-    @Override
-    public ArenaOccupancy occupancy() {
-        return inner.occupancy();
-    }
 
-    @Override
-    public void checkGuards() {
-        inner.checkGuards();
-    }
 
     /** Closes, adding the allocation sites of the traced blocks still live to the report at close. */
     @Override

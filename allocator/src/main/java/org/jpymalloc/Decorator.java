@@ -1,0 +1,41 @@
+package org.jpymalloc;
+
+/**
+ * An allocator that adds a behaviour around another (debug hooks, tracing) and passes the rest through:
+ * geometry, statistics, occupancy, guard checks, and handles built on its own {@code allocate}.
+ */
+abstract class Decorator implements PyMalloc {
+
+    final PyMalloc inner;
+    final HandleSettings handles;
+
+    Decorator(PyMalloc inner, HandleSettings handles) {
+        this.inner = inner;
+        this.handles = handles;
+    }
+
+    @Override
+    public Handle allocateHandle(long byteSize) {
+        return Handle.wrap(this, allocate(byteSize, 1), handles);
+    }
+
+    @Override
+    public Geometry geometry() {
+        return inner.geometry();
+    }
+
+    @Override
+    public MallocStats stats() {
+        return inner.stats();
+    }
+
+    @Override
+    public ArenaOccupancy occupancy() {
+        return inner.occupancy();
+    }
+
+    @Override
+    public void checkGuards() {
+        inner.checkGuards();
+    }
+}
