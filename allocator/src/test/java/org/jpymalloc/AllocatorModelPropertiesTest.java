@@ -243,9 +243,13 @@ class AllocatorModelPropertiesTest {
             live.add(new Live(s, cookie, sizeClass));
         }
 
-        /** Two spares with tiny arenas: sequences both reuse spares and really unmap arenas. */
+        /**
+         * Two spares with tiny arenas: sequences both reuse spares and really unmap arenas. Requested bytes
+         * are tracked, so that their exactness is checked after every step (the contract tests cover the
+         * default, untracked allocator).
+         */
         private PyMalloc open() {
-            PyMalloc.Builder builder = PyMalloc.builder().geometry(geometry).shared(shared);
+            PyMalloc.Builder builder = PyMalloc.builder().geometry(geometry).shared(shared).trackRequestedBytes(true);
             return (geometry == TINY ? builder.spareArenas(2) : builder).build();
         }
 
@@ -267,11 +271,13 @@ class AllocatorModelPropertiesTest {
             }
             MallocStats stats = allocator.stats().checkIdentity();
             long[] perClass = new long[geometry.sizeClassCount()];
+            long[] requested = new long[geometry.sizeClassCount()];
             long system = 0;
             long systemBytes = 0;
             for (Live l : live) {
                 if (l.sizeClass() >= 0) {
                     perClass[l.sizeClass()]++;
+                    requested[l.sizeClass()] += l.segment().byteSize();
                 } else {
                     system++;
                     systemBytes += l.segment().byteSize();
@@ -279,7 +285,10 @@ class AllocatorModelPropertiesTest {
             }
             for (int c = 0; c < perClass.length; c++) {
                 assertEquals(perClass[c], stats.sizeClasses().get(c).blocksInUse(), "blocks of class " + c);
+                assertEquals(requested[c], stats.sizeClasses().get(c).requestedBytes(), "requested bytes of class " + c);
             }
+            assertTrue(stats.requestedBytesPeak() >= stats.requestedBytes(), "the peak is at least the present");
+            assertTrue(stats.heldBytesPeak() >= stats.heldBytes(), "held peak");
             assertEquals(system, stats.systemLiveBlocks(), "system blocks");
             assertEquals(systemBytes, stats.systemLiveBytes(), "system bytes");
             assertEquals(stats.arenasAllocatedTotal() - stats.arenasReclaimed(), stats.arenasCurrent());
