@@ -2,11 +2,9 @@ package org.jpymalloc;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -19,11 +17,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * blocks are traced and every figure here is theirs, not scaled up. Thread-safe.
  */
 public final class AllocationTracer {
-
-    private static final Set<String> OWN_FRAMES = Set.of(TracingAllocator.class.getName(),
-            DebugHooks.class.getName(), Decorator.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
-            PyMalloc.class.getName(), Handle.class.getName(), HandleSettings.class.getName(),
-            "java.lang.foreign.SegmentAllocator");
 
     private final int depth;
     private final int sampling;
@@ -83,12 +76,11 @@ public final class AllocationTracer {
     }
 
     /**
-     * Records a new block (the caller has sampled it). The stack is captured as a {@link Throwable}, the
-     * cheapest capture the JDK has (the VM records the frames); frames become {@link StackTraceElement}s
-     * and a {@link Traceback} only when a snapshot or a report needs them.
+     * Records a new block (the caller has sampled it). The stack is captured ({@link CallSite}); it becomes
+     * a {@link Traceback} only when a snapshot or a report needs it.
      */
     Entry allocated(long address, long size) {
-        Entry entry = new Entry(new Throwable("allocation site"), size);
+        Entry entry = new Entry(CallSite.capture(), size);
         synchronized (this) {
             Entry old = live.put(address, entry);
             if (old != null) {
@@ -127,21 +119,8 @@ public final class AllocationTracer {
     /** The entry's traceback, interned, computed on first use. */
     synchronized Traceback traceback(Entry entry) {
         if (entry.traceback == null) {
-            entry.traceback = intern(entry.stack.getStackTrace());
+            entry.traceback = interned.computeIfAbsent(CallSite.frames(entry.stack, depth), Traceback::new);
         }
         return entry.traceback;
-    }
-
-    private Traceback intern(StackTraceElement[] stack) {
-        int first = 0;
-        while (first < stack.length && (OWN_FRAMES.contains(stack[first].getClassName())
-                || stack[first].getClassName().equals(AllocationTracer.class.getName()))) {
-            first++;
-        }
-        if (first >= stack.length) {
-            first = stack.length - 1;
-        }
-        List<StackTraceElement> frames = Arrays.asList(stack).subList(first, Math.min(stack.length, first + depth));
-        return interned.computeIfAbsent(List.copyOf(frames), Traceback::new);
     }
 }

@@ -26,11 +26,6 @@ public final class Handle implements AutoCloseable {
     private static final VarHandle COUNT;
     private static final Cleaner CLEANER = Cleaner.create();
     private static final int SITE_FRAMES = 8;
-    private static final java.util.Set<String> OWN_FRAMES = java.util.Set.of(Handle.class.getName(),
-            HandleSettings.class.getName(), ConfinedAllocator.class.getName(), SharedAllocator.class.getName(),
-            DebugHooks.class.getName(), TracingAllocator.class.getName(), Decorator.class.getName(),
-            PyMalloc.class.getName());
-
     static {
         try {
             COUNT = MethodHandles.lookup().findVarHandle(Handle.class, "count", int.class);
@@ -162,21 +157,14 @@ public final class Handle implements AutoCloseable {
         }
     }
 
-    /**
-     * The caller's stack, captured as cheaply as the JDK allows (a {@link Throwable}: the VM records the
-     * frames, about 4x faster than a {@link StackWalker} stream here) and turned into text only if a leak
-     * is reported.
-     */
+    /** The caller's stack ({@link CallSite}), turned into text only if a leak is reported. */
     private static Throwable site() {
-        return new Throwable("allocation site");
+        return CallSite.capture();
     }
 
     /** The captured stack without jpymalloc's own frames, {@value #SITE_FRAMES} frames at most. */
     private static String format(Throwable site) {
-        return java.util.Arrays.stream(site.getStackTrace())
-                .dropWhile(f -> OWN_FRAMES.contains(f.getClassName()))
-                .limit(SITE_FRAMES)
-                .map(f -> "\tat " + f)
+        return CallSite.frames(site, SITE_FRAMES).stream().map(f -> "\tat " + f)
                 .collect(Collectors.joining(System.lineSeparator()));
     }
 

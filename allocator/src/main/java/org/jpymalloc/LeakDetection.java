@@ -40,17 +40,7 @@ public final class LeakDetection {
          * @throws IllegalArgumentException naming the bad value and the accepted ones
          */
         public static Level fromSystemProperty() {
-            String value = System.getProperty(LEVEL_PROPERTY);
-            return value == null ? SAMPLED : parse(value);
-        }
-
-        static Level parse(String value) {
-            try {
-                return valueOf(value.strip().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-D" + LEVEL_PROPERTY + "=" + value + " is not a leak detection "
-                        + "level; use DISABLED, SAMPLED or ALL");
-            }
+            return fromProperty(LEVEL_PROPERTY, Level.class, SAMPLED, "a leak detection level");
         }
     }
 
@@ -86,6 +76,27 @@ public final class LeakDetection {
     /** The system property that sets the default {@link AtClose}: {@code LOG}, {@code THROW} or {@code IGNORE}. */
     public static final String AT_CLOSE_PROPERTY = "jpymalloc.atClose";
 
+    /**
+     * The constant named (in any case) by system property {@code property}, or {@code unset} when it is not set.
+     *
+     * @throws IllegalArgumentException naming the property, the bad value and the accepted ones
+     */
+    private static <E extends Enum<E>> E fromProperty(String property, Class<E> type, E unset, String what) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            return unset;
+        }
+        try {
+            return Enum.valueOf(type, value.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            String accepted = java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name)
+                    .collect(java.util.stream.Collectors.joining(", ", "", ""));
+            int last = accepted.lastIndexOf(", ");
+            throw new IllegalArgumentException("-D" + property + "=" + value + " is not " + what + "; use "
+                    + accepted.substring(0, last) + " or " + accepted.substring(last + 2));
+        }
+    }
+
     /** What {@link PyMalloc#close()} does when blocks are still live (the memory is freed either way). */
     public enum AtClose {
         /** Log the report (logger {@code org.jpymalloc.leaks}, level {@code WARNING}). */
@@ -101,16 +112,7 @@ public final class LeakDetection {
          * @throws IllegalArgumentException naming the bad value and the accepted ones
          */
         public static AtClose fromSystemProperty() {
-            String value = System.getProperty(AT_CLOSE_PROPERTY);
-            if (value == null) {
-                return LOG;
-            }
-            try {
-                return valueOf(value.strip().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-D" + AT_CLOSE_PROPERTY + "=" + value + " is not an at-close "
-                        + "action; use LOG, THROW or IGNORE");
-            }
+            return fromProperty(AT_CLOSE_PROPERTY, AtClose.class, LOG, "an at-close action");
         }
     }
 
