@@ -99,8 +99,7 @@ final class ConfinedAllocator implements PyMalloc {
             return system.reallocate(systemBlock(segment, arena), newByteSize);
         }
         long blockSize = heap.blockSize(address);
-        if (Heap.reallocatesInPlace(blockSize, newByteSize)) {
-            heap.resizedInPlace(arena, address, blockSize, newByteSize);
+        if (heap.resizeInPlace(arena, address, blockSize, newByteSize)) {
             return arena.segment.asSlice(address - arena.base, newByteSize);
         }
         MemorySegment moved = allocate(newByteSize, 1);

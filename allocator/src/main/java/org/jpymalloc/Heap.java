@@ -42,7 +42,6 @@ final class Heap {
      */
     static final boolean UNSCOPED_FOR_MEASUREMENT = Boolean.getBoolean("jpymalloc.unscopedSegmentsForMeasurement");
 
-
     final Geometry geometry;
     /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
     final StripeLock lock;
@@ -181,7 +180,7 @@ final class Heap {
             return false;
         }
         if (trackRequested) {
-            usage.freed(blockSizes[arena.poolClass[arena.poolIndex(block)]] - (arena.slack[arena.unitIndex(block)] & 0xFF));
+            usage.freed(requestedBytesOf(arena, block, blockSizes[arena.poolClass[arena.poolIndex(block)]]));
         }
         long pool = block & ~poolMask;
         long last = freeBlock(pool);
@@ -235,19 +234,33 @@ final class Heap {
      * quarter of it ({@code newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize}; 64 -> 49 stays,
      * 64 -> 48 moves).
      */
-    static boolean reallocatesInPlace(long blockSize, long newByteSize) {
+    private static boolean reallocatesInPlace(long blockSize, long newByteSize) {
         return newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize;
     }
 
-    /** A live block keeps its place with a new requested size: the accounting follows. */
-    void resizedInPlace(MappedArena arena, long block, long blockSize, long newByteSize) {
-        if (!trackRequested) {
-            return;
+    /**
+     * Applies pymalloc's realloc rule to a live block: true if it keeps its place with the new requested
+     * size (and the accounting follows), false if it must move.
+     */
+    boolean resizeInPlace(MappedArena arena, long block, long blockSize, long newByteSize) {
+        if (!reallocatesInPlace(blockSize, newByteSize)) {
+            return false;
         }
-        int unit = arena.unitIndex(block);
-        usage.freed(blockSize - (arena.slack[unit] & 0xFF));
-        arena.slack[unit] = (byte) (blockSize - newByteSize);
+        if (trackRequested) {
+            recordResize(arena, block, blockSize, newByteSize);
+        }
+        return true;
+    }
+
+    private void recordResize(MappedArena arena, long block, long blockSize, long newByteSize) {
+        usage.freed(requestedBytesOf(arena, block, blockSize));
+        arena.slack[arena.unitIndex(block)] = (byte) (blockSize - newByteSize);
         usage.allocated(newByteSize);
+    }
+
+    /** The bytes requested for the live block at {@code block}: its size less its slack byte. */
+    private static long requestedBytesOf(MappedArena arena, long block, long blockSize) {
+        return blockSize - (arena.slack[arena.unitIndex(block)] & 0xFF);
     }
 
     /** Requested bytes of the live blocks of one pool of {@code arena}, from the live bits and slack bytes. */
@@ -259,7 +272,7 @@ final class Heap {
         long total = 0;
         for (long block = pool + headerSize; block + size <= pool + poolSize; block += size) {
             if (arena.isLive(block)) {
-                total += size - (arena.slack[arena.unitIndex(block)] & 0xFF);
+                total += requestedBytesOf(arena, block, size);
             }
         }
         return total;

@@ -200,8 +200,7 @@ final class SharedAllocator implements PyMalloc {
                 throw notAPoolBlock(segment, arena);
             }
             blockSize = heap.blockSize(address);
-            if (Heap.reallocatesInPlace(blockSize, newByteSize)) {
-                heap.resizedInPlace(arena, address, blockSize, newByteSize);
+            if (heap.resizeInPlace(arena, address, blockSize, newByteSize)) {
                 return arena.segment.asSlice(address - arena.base, newByteSize);
             }
         } finally {

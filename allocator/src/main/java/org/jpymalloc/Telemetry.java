@@ -46,73 +46,65 @@ final class Telemetry {
     /** The MXBean: every attribute from one snapshot source (0 while none is available). */
     private record MXBeanView(Supplier<MallocStats> source) implements PyMallocMXBean {
 
-        private MallocStats stats() {
-            return source.get();
+        /** A figure of the current snapshot, or 0 while none is available. */
+        private long read(java.util.function.ToLongFunction<MallocStats> figure) {
+            MallocStats stats = source.get();
+            return stats == null ? 0 : figure.applyAsLong(stats);
         }
 
         @Override
         public boolean isSnapshotAvailable() {
-            return stats() != null;
+            return source.get() != null;
         }
 
         @Override
         public long getArenasCurrent() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.arenasCurrent();
+            return read(MallocStats::arenasCurrent);
         }
 
         @Override
         public long getArenasHighwater() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.arenasHighwater();
+            return read(MallocStats::arenasHighwater);
         }
 
         @Override
         public long getArenasAllocatedTotal() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.arenasAllocatedTotal();
+            return read(MallocStats::arenasAllocatedTotal);
         }
 
         @Override
         public long getPoolsInUse() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.poolsInUse();
+            return read(MallocStats::poolsInUse);
         }
 
         @Override
         public long getBlocksInUse() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.blocksInUse() + s.systemLiveBlocks();
+            return read(s -> s.blocksInUse() + s.systemLiveBlocks());
         }
 
         @Override
         public long getHeldBytes() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.heldBytes();
+            return read(MallocStats::heldBytes);
         }
 
         @Override
         public long getRequestedBytes() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.requestedBytes();
+            return read(MallocStats::requestedBytes);
         }
 
         @Override
         public long getSystemLiveBytes() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.systemLiveBytes();
+            return read(MallocStats::systemLiveBytes);
         }
 
         @Override
         public long getRequestedBytesPeak() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.requestedBytesPeak();
+            return read(MallocStats::requestedBytesPeak);
         }
 
         @Override
         public long getHeldBytesPeak() {
-            MallocStats s = stats();
-            return s == null ? 0 : s.heldBytesPeak();
+            return read(MallocStats::heldBytesPeak);
         }
     }
 }
