@@ -91,24 +91,24 @@ final class Heap {
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, int spareArenas) {
-        this(geometry, false, new ArenaMap(geometry), new ArenaCounters(), spareArenas, MemoryBudget.unlimited(),
+        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(), spareArenas, MemoryBudget.unlimited(),
                 new Usage(), false);
     }
 
     /**
      * A heap whose arenas register in {@code arenaMap} and count in {@code counters}, both possibly shared
-     * with other heaps; a {@code shared} heap has a lock and maps arenas with shared scopes. Up to
+     * with other heaps; a shared heap (one with a {@code lock}, else null) maps arenas with shared scopes. Up to
      * {@code spareArenas} released arenas stay mapped for reuse (0: CPython's policy exactly).
      */
-    Heap(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters, int spareArenas,
+    Heap(Geometry geometry, StripeLock lock, ArenaMap arenaMap, ArenaCounters counters, int spareArenas,
          MemoryBudget budget, Usage usage, boolean trackRequested) {
         this.geometry = geometry;
         this.budget = budget;
         this.usage = usage;
         this.trackRequested = trackRequested;
         this.spares = new MappedArena[spareArenas];
-        this.shared = shared;
-        this.lock = shared ? new StripeLock() : null;
+        this.shared = lock != null;
+        this.lock = lock;
         this.poolSize = geometry.poolSize();
         this.poolMask = poolSize - 1;
         this.headerSize = geometry.poolHeaderSize();

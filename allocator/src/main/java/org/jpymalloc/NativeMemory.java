@@ -16,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * Every call into the C library, in one place (mimalloc's {@code prim.c}): {@code mmap}/{@code munmap}
  * for arenas, {@code malloc}/{@code calloc}/{@code realloc}/{@code posix_memalign}/{@code free}
- * for the system path. No other class touches {@link Linker}.
+ * for the system path, {@code membarrier} for the shared allocator's owner bias. No other class touches {@link Linker}.
  *
  * <p>Pointers and {@code size_t} travel as {@code long} (64-bit Linux only), so a call allocates no
  * {@link MemorySegment}. Failures come back as {@code 0} (or {@link #MAP_FAILED}); the callers turn them
@@ -50,6 +50,15 @@ final class NativeMemory {
     private static final MethodHandle POSIX_MEMALIGN = downcall("posix_memalign",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FREE = downcall("free", FunctionDescriptor.ofVoid(JAVA_LONG));
+    /** {@code long syscall(long number, ...)}, with two int arguments after the number. */
+    private static final MethodHandle SYSCALL_2 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+
+    /** {@code __NR_membarrier} on x86-64 and AArch64 (the generic table: 283; x86-64: 324). */
+    private static final long SYS_MEMBARRIER = "aarch64".equals(System.getProperty("os.arch")) ? 283 : 324;
+    private static final int MEMBARRIER_CMD_QUERY = 0;
+    private static final int MEMBARRIER_CMD_PRIVATE_EXPEDITED = 1 << 3;
+    private static final int MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4;
 
     /**
      * The whole address space as one segment, for the allocator's own reads and writes of memory it has
@@ -61,13 +70,13 @@ final class NativeMemory {
     private NativeMemory() {
     }
 
-    /** Maps {@code byteSize} bytes of private, anonymous, zeroed memory; answers the address. */
     /**
      * Test hook: the next this-many {@code mmap} calls fail as the kernel's would with ENOMEM (12), so
      * that tests can show what a refused mapping does. Read only on the arena-mapping path.
      */
     static final java.util.concurrent.atomic.AtomicInteger FAIL_NEXT_MMAPS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Maps {@code byteSize} bytes of private, anonymous, zeroed memory; answers the address. */
     static long mmap(long byteSize) throws NativeCallException {
         if (FAIL_NEXT_MMAPS.get() > 0 && FAIL_NEXT_MMAPS.getAndDecrement() > 0) {
             throw new NativeCallException("mmap(" + byteSize + ") failed with errno 12 (injected by a test)");
@@ -143,6 +152,43 @@ final class NativeMemory {
             FREE.invokeExact(address);
         } catch (Throwable t) {
             throw unexpected(t);
+        }
+    }
+
+    /**
+     * Registers this process for {@link #processBarrier()} ({@code membarrier(2)}, private expedited);
+     * false if the kernel or the platform has no such barrier (then it must not be called).
+     */
+    static boolean registerProcessBarrier() {
+        if (!"Linux".equals(System.getProperty("os.name"))) {
+            return false;
+        }
+        try {
+            long commands = (long) SYSCALL_2.invokeExact(SYS_MEMBARRIER, MEMBARRIER_CMD_QUERY, 0);
+            int needed = MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+            return commands >= 0 && (commands & needed) == needed
+                    && (long) SYSCALL_2.invokeExact(SYS_MEMBARRIER, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /**
+     * A full memory barrier on every running thread of this process ({@code membarrier(2)}): when it
+     * returns, each other thread has passed a barrier, so its earlier stores are visible here and its
+     * later loads see this thread's earlier stores. About a microsecond; needs
+     * {@link #registerProcessBarrier()} first.
+     */
+    static void processBarrier() {
+        long result;
+        try {
+            result = (long) SYSCALL_2.invokeExact(SYS_MEMBARRIER, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (result != 0) {
+            // Registered and supported, so only a broken kernel gets here; going on would be unsafe.
+            throw new IllegalStateException("membarrier(PRIVATE_EXPEDITED) failed: " + result);
         }
     }
 

@@ -50,9 +50,17 @@ final class SharedAllocator implements PyMalloc {
         this(geometry, stripeCount, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited(), false);
     }
 
-    /** {@code spareArenas} is per stripe; {@code budget} is shared by every stripe and the system path. */
     SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget,
                     boolean trackRequested) {
+        this(geometry, stripeCount, spareArenas, handles, budget, trackRequested, defaultBiasQuietOps());
+    }
+
+    /**
+     * {@code spareArenas} is per stripe; {@code budget} is shared by every stripe and the system path;
+     * {@code biasQuietOps} is the stripes' owner-bias policy ({@link StripeLock#StripeLock(int)}).
+     */
+    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget,
+                    boolean trackRequested, int biasQuietOps) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
@@ -62,7 +70,7 @@ final class SharedAllocator implements PyMalloc {
         ArenaCounters counters = new ArenaCounters();
         this.stripes = new Heap[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, true, arenaMap, counters, spareArenas, budget, new Usage(),
+            stripes[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, spareArenas, budget, new Usage(),
                     trackRequested);
         }
         this.system = new SystemPath(true, budget, new Usage());
@@ -71,6 +79,17 @@ final class SharedAllocator implements PyMalloc {
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
     }
+
+    /**
+     * The stripes' bias policy: {@link StripeLock#DEFAULT_QUIET_OPS}, or never biased when the system
+     * property {@value #OWNER_BIAS_PROPERTY} is {@code false} (for comparisons and diagnosis).
+     */
+    static int defaultBiasQuietOps() {
+        return Boolean.parseBoolean(System.getProperty(OWNER_BIAS_PROPERTY, "true")) ? StripeLock.DEFAULT_QUIET_OPS : -1;
+    }
+
+    /** System property: {@code false} turns the stripes' owner bias off (every operation takes the lock). */
+    static final String OWNER_BIAS_PROPERTY = "jpymalloc.ownerBias";
 
     /** Twice the processors, as a power of two: two threads per core rarely share a stripe. */
     static int defaultStripes() {
@@ -99,14 +118,29 @@ final class SharedAllocator implements PyMalloc {
         return segment;
     }
 
+    /** The owner of the thread's stripe allocates without the lock; any other thread takes it. */
     private MemorySegment allocateFromPool(long byteSize) {
-        Heap heap = stripeOfCurrentThread();
-        heap.lock.lock();
+        Thread me = Thread.currentThread();
+        Heap heap = stripeOf(me);
+        int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return allocateUnderLock(heap, sizeClass, byteSize, me);
+        }
+        try {
+            return heap.allocateSegment(sizeClass, byteSize);
+        } finally {
+            owner.exit();
+        }
+    }
+
+    private MemorySegment allocateUnderLock(Heap heap, int sizeClass, long byteSize, Thread me) {
+        heap.lock.lock(me);
         try {
             checkOpen();
-            return heap.allocateSegment((int) ((byteSize - 1) >>> alignmentShift), byteSize);
+            return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            heap.lock.unlock();
+            heap.lock.unlock(me);
         }
     }
 
@@ -123,9 +157,10 @@ final class SharedAllocator implements PyMalloc {
     @Override
     public void free(MemorySegment segment) {
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
-        MappedArena arena = stripeOfCurrentThread().cachedArena(address);
-        if (arena == null || !freeInArena(segment, arena, address)) {
-            freeWithoutCache(segment, address);
+        Thread me = Thread.currentThread();
+        MappedArena arena = stripeOf(me).cachedArena(address);
+        if (arena == null || !freeInArena(segment, arena, address, me)) {
+            freeWithoutCache(segment, address, me);
         }
     }
 
@@ -133,35 +168,56 @@ final class SharedAllocator implements PyMalloc {
      * Off the hot path: the arena from the map (the cache missed, or its arena was released, and its
      * range possibly remapped, before we locked it), or the system path.
      */
-    private void freeWithoutCache(MemorySegment segment, long address) {
+    private void freeWithoutCache(MemorySegment segment, long address, Thread me) {
         MappedArena arena = arenaMap.lookup(address);
         if (arena == null) {
             freeFromSystem(segment);
-        } else if (!freeInArena(segment, arena, address)) {
+        } else if (!freeInArena(segment, arena, address, me)) {
             throw notAPoolBlock(segment, arena);
         }
     }
 
-    /** Frees under the arena's heap lock; false if the arena is no longer mapped. */
-    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address) {
+    /**
+     * Frees as the owner of the arena's stripe, or else under its lock; false if the arena is no longer
+     * mapped.
+     */
+    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address, Thread me) {
         Heap heap = arena.heap;
-        heap.lock.lock();
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return freeUnderLock(segment, arena, address, me);
+        }
         try {
-            checkOpen();
-            if (!arena.mapped) {
-                return false;
-            }
-            if (!arena.owns(segment) || !heap.free(arena, address)) {
-                throw notAPoolBlock(segment, arena);
-            }
-            return true;
+            return freeLiveBlock(segment, arena, address);
         } finally {
-            heap.lock.unlock();
+            owner.exit();
         }
     }
 
-    private Heap stripeOfCurrentThread() {
-        return stripes[(int) Thread.currentThread().threadId() & stripeMask];
+    private boolean freeUnderLock(MemorySegment segment, MappedArena arena, long address, Thread me) {
+        Heap heap = arena.heap;
+        heap.lock.lock(me);
+        try {
+            checkOpen();
+            return freeLiveBlock(segment, arena, address);
+        } finally {
+            heap.lock.unlock(me);
+        }
+    }
+
+    /** With the arena's stripe held (as its owner or under its lock). */
+    private static boolean freeLiveBlock(MemorySegment segment, MappedArena arena, long address) {
+        if (!arena.mapped) {
+            return false;
+        }
+        if (!arena.owns(segment) || !arena.heap.free(arena, address)) {
+            throw notAPoolBlock(segment, arena);
+        }
+        return true;
+    }
+
+    private Heap stripeOf(Thread thread) {
+        return stripes[(int) thread.threadId() & stripeMask];
     }
 
     private void freeFromSystem(MemorySegment segment) {
@@ -193,9 +249,15 @@ final class SharedAllocator implements PyMalloc {
         }
         long blockSize;
         Heap heap = arena.heap;
-        heap.lock.lock();
+        Thread me = Thread.currentThread();
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            heap.lock.lock(me);
+        }
         try {
-            checkOpen();
+            if (owner == null) {
+                checkOpen();
+            }
             if (!arena.owns(segment) || !arena.mapped || !heap.isLiveBlock(arena, address)) {
                 throw notAPoolBlock(segment, arena);
             }
@@ -204,7 +266,11 @@ final class SharedAllocator implements PyMalloc {
                 return arena.segment.asSlice(address - arena.base, newByteSize);
             }
         } finally {
-            heap.lock.unlock();
+            if (owner != null) {
+                owner.exit();
+            } else {
+                heap.lock.unlock(me);
+            }
         }
         // Move: the caller owns the live block, so reading it needs no lock; no two locks are ever held.
         MemorySegment moved = allocate(newByteSize, 1);
@@ -235,8 +301,9 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * A consistent snapshot: every stripe's lock and the system lock are held during the walk (briefly
-     * stopping allocation), so the figures add up even under load. After close: the snapshot taken then.
+     * A consistent snapshot: every stripe's lock and the system lock are held, and every stripe's owner
+     * kept out, during the walk (briefly stopping allocation), so the figures add up even under load.
+     * After close: the snapshot taken then.
      */
     @Override
     public MallocStats stats() {
@@ -283,6 +350,7 @@ final class SharedAllocator implements PyMalloc {
             closed = true;
             system.freeAll();
             for (Heap heap : stripes) {
+                heap.lock.retire();
                 heap.releaseAll();
             }
         } finally {
@@ -291,16 +359,35 @@ final class SharedAllocator implements PyMalloc {
         LeakDetection.reportAtClose(statsAtClose, handles.atClose());
     }
 
-    /** Checks every stripe's invariants, each under its lock; for tests. */
+    /** Checks every stripe's invariants, each under its lock with its owner kept out; for tests. */
     void checkInvariants() {
         for (Heap heap : stripes) {
-            heap.lock.lock();
+            if (heap.lock.acquireExcludingOwner()) {
+                NativeMemory.processBarrier();
+                heap.lock.awaitOwnerIdle();
+            }
             try {
                 checkOpen();
                 heap.checkInvariants();
             } finally {
-                heap.lock.unlock();
+                heap.lock.releaseExcludingOwner();
             }
+        }
+    }
+
+    /** How many times stripes were biased to an owner, and how many of those biases were revoked; for tests. */
+    long[] biasGrantsAndRevocations() {
+        lockAll();
+        try {
+            long grants = 0;
+            long revocations = 0;
+            for (Heap heap : stripes) {
+                grants += heap.lock.grants();
+                revocations += heap.lock.revocations();
+            }
+            return new long[] {grants, revocations};
+        } finally {
+            unlockAll();
         }
     }
 
@@ -308,10 +395,20 @@ final class SharedAllocator implements PyMalloc {
         return stripes.length;
     }
 
-    /** Locks in one fixed order (stripes, then system); no other path holds two locks, so no deadlock. */
+    /**
+     * Locks in one fixed order (stripes, then system; no other path holds two locks, so no deadlock) and
+     * keeps every stripe's owner out, with one process-wide barrier for all of them; biases are kept.
+     */
     private void lockAll() {
+        boolean anyOwner = false;
         for (Heap heap : stripes) {
-            heap.lock.lock();
+            anyOwner |= heap.lock.acquireExcludingOwner();
+        }
+        if (anyOwner) {
+            NativeMemory.processBarrier();
+            for (Heap heap : stripes) {
+                heap.lock.awaitOwnerIdle();
+            }
         }
         systemLock.lock();
     }
@@ -319,7 +416,7 @@ final class SharedAllocator implements PyMalloc {
     private void unlockAll() {
         systemLock.unlock();
         for (int i = stripes.length - 1; i >= 0; i--) {
-            stripes[i].lock.unlock();
+            stripes[i].lock.releaseExcludingOwner();
         }
     }
 

@@ -5,22 +5,55 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The lock of one stripe of a shared allocator: a test-and-test-and-set spin lock that spins briefly,
- * then yields, then parks for a microsecond at a time. A stripe's critical sections last tens of
- * nanoseconds, so a waiter that parks (as {@code ReentrantLock} does soon after one failed attempt)
- * pays microseconds of futex calls for nothing: under a producer/consumer load that made the pipeline
- * run several times slower. Not reentrant; no fairness.
+ * The lock of one stripe of a shared allocator, <em>biased</em> towards one owner thread.
+ *
+ * <p><b>The lock.</b> A test-and-test-and-set spin lock that spins briefly, then yields, then parks for a
+ * microsecond at a time. A stripe's critical sections last tens of nanoseconds, so a waiter that parks
+ * (as {@code ReentrantLock} does soon after one failed attempt) pays microseconds of futex calls for
+ * nothing: under a producer/consumer load that made the pipeline run several times slower. Not
+ * reentrant; no fairness.
+ *
+ * <p><b>The owner bias.</b> Most stripes are used by one thread at a time, and for that thread even an
+ * uncontended lock costs an atomic instruction per operation. So a stripe may have an {@link Owner}: a
+ * platform thread that enters without the lock and without any atomic instruction ({@link #enterAsOwner}),
+ * announcing itself with a plain store to its {@code busy} flag. Any other thread takes the lock and then
+ * keeps the owner out: it raises {@code excluding}, runs {@code membarrier(2)} (which makes every running
+ * thread pass a full fence, so either the owner's {@code busy} store is now visible or the owner's next
+ * load of {@code excluding} sees it raised), and waits until {@code busy} is clear. This is the
+ * asymmetric Dekker handshake of biased locking and of userspace RCU: the rare side pays a system call
+ * (about a microsecond) so that the common side pays nothing.
+ *
+ * <pre>
+ *  owner T:  busy = 1 ─ (compiler barrier) ─ excluding? ─ no ──► operate ──► busy = 0 (release)
+ *                                                      └ yes ─► busy = 0; take the lock instead
+ *  other U:  lock ─ excluding = 1 ─ membarrier ─ wait for busy == 0 ──► operate ──► excluding = 0 ─ unlock
+ * </pre>
+ *
+ * <p>Policy (HotSpot's biased locking, simplified): an operation under the lock by another thread takes
+ * the bias away for good ({@link #lock}); statistics, invariant checks and close keep it out only while
+ * they work ({@link #acquireExcludingOwner}). A stripe is biased again to a platform thread that unlocks
+ * it after {@code quietOps} operations under the lock with no such revocation, and at once if its owner
+ * had died (that is how a dead thread's stripe is adopted). Virtual threads are never owners: they would
+ * come and go by the million, and a stripe they share must not be revoked on every operation. Without
+ * {@code membarrier} (not Linux, or an old kernel) no stripe is ever biased.
  */
 final class StripeLock {
 
     private static final VarHandle STATE;
+    private static final VarHandle EXCLUDING;
     private static final int SPINS_BEFORE_YIELD = 256;
     private static final int YIELDS_BEFORE_PARK = 16;
     private static final long PARK_NANOS = 1_000;
+    /** Operations under the lock, after a revocation, before the stripe is biased again. */
+    static final int DEFAULT_QUIET_OPS = 1 << 16;
+    /** Whether {@code membarrier(2)} works here; registered once per process. */
+    static final boolean BIAS_SUPPORTED = NativeMemory.registerProcessBarrier();
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(StripeLock.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(StripeLock.class, "state", int.class);
+            EXCLUDING = lookup.findVarHandle(StripeLock.class, "excluding", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -28,28 +61,216 @@ final class StripeLock {
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
+    /** Non-zero while a lock holder keeps the owner out (and for good once retired). */
+    @SuppressWarnings("unused") // accessed through EXCLUDING
+    private volatile int excluding;
+    /**
+     * The bias: {@link Owner#NONE} or the thread that may enter without the lock. Written under the lock
+     * while the owner is kept out, and read by the owner without the lock: not volatile, since a volatile
+     * read is a compiler barrier on the hot path, and a stale read is harmless (see enterAsOwner).
+     */
+    private Owner owner = Owner.NONE;
 
-    void lock() {
+    /** Under the lock: operations left before the stripe may be biased again; negative: never biased. */
+    private int opsUntilBias;
+    private final int quietOps;
+    private boolean retired;
+    /** Under the lock, for tests and diagnostics. */
+    private long grants;
+    private long revocations;
+
+    /** A lock biased after {@link #DEFAULT_QUIET_OPS}, or never if {@code membarrier} is missing. */
+    StripeLock() {
+        this(BIAS_SUPPORTED ? DEFAULT_QUIET_OPS : -1);
+    }
+
+    /**
+     * {@code quietOps}: operations under the lock after a revocation before biasing again (0: bias
+     * again at once, which tests use to revoke as often as possible); negative: never biased.
+     */
+    StripeLock(int quietOps) {
+        if (quietOps >= 0 && !BIAS_SUPPORTED) {
+            quietOps = -1;
+        }
+        this.quietOps = quietOps;
+        this.opsUntilBias = quietOps < 0 ? -1 : 0;
+    }
+
+    /**
+     * The owner's way in: the owner if {@code me} is it and nobody is keeping it out, else null (then
+     * take {@link #lock}). A non-null answer must be left with {@link Owner#exit()}.
+     */
+    Owner enterAsOwner(Thread me) {
+        Owner bias = owner; // may be stale: then the checks below fail, or the revoker waits for us
+        if (bias.thread != me) {
+            return null;
+        }
+        OwnerBusy.BUSY.setOpaque(bias, 1);
+        // A compiler barrier, no instruction on x86-64: the load below must not move above the store. The
+        // processor may still reorder them; membarrier in keepOwnerOut() is what covers that.
+        VarHandle.releaseFence();
+        // Not excluded: either no revocation had begun (and the revoker, past its barrier, sees our busy
+        // flag and waits), or one has ended, whose writes (owner = NONE) this acquire makes visible.
+        if ((int) EXCLUDING.getAcquire(this) != 0 || owner != bias) {
+            bias.exit();
+            return null;
+        }
+        return bias;
+    }
+
+    /** Takes the lock for an operation by {@code me}; another thread's bias is revoked for good. */
+    void lock(Thread me) {
+        acquire();
+        Owner bias = owner;
+        if (bias != Owner.NONE && bias.thread != me) {
+            keepOwnerOut();
+            owner = Owner.NONE;
+            if (bias.thread.isAlive()) {
+                opsUntilBias = quietOps;
+                revocations++;
+            }
+            EXCLUDING.setRelease(this, 0);
+        }
+    }
+
+    /** Ends an operation by {@code me} under the lock, biasing the stripe to {@code me} when it is time. */
+    void unlock(Thread me) {
+        if (owner == Owner.NONE && opsUntilBias >= 0 && !retired) {
+            if (opsUntilBias > 0) {
+                opsUntilBias--;
+            } else if (!me.isVirtual()) {
+                owner = new Owner(me);
+                grants++;
+            }
+        }
+        STATE.setRelease(this, 0);
+    }
+
+    /**
+     * Takes the lock and raises the flag that keeps the owner out, keeping the bias; true if there is an
+     * owner, and then {@link NativeMemory#processBarrier()} and {@link #awaitOwnerIdle()} must follow
+     * before the stripe is touched. (Split so that one barrier serves many stripes.)
+     */
+    boolean acquireExcludingOwner() {
+        acquire();
+        if (owner == Owner.NONE) {
+            return false;
+        }
+        EXCLUDING.setVolatile(this, 1);
+        return true;
+    }
+
+    /** After the barrier: waits until the owner has left the operation it may have been in. */
+    void awaitOwnerIdle() {
+        Owner bias = owner;
+        int attempts = 0;
+        while ((int) OwnerBusy.BUSY.getAcquire(bias) != 0) {
+            attempts = backOff(attempts);
+        }
+    }
+
+    /** Releases a lock taken by {@link #acquireExcludingOwner()}; the owner may enter again. */
+    void releaseExcludingOwner() {
+        if (!retired) {
+            EXCLUDING.setRelease(this, 0);
+        }
+        STATE.setRelease(this, 0);
+    }
+
+    /** Under {@link #acquireExcludingOwner()}: no owner ever again (the allocator is closing). */
+    void retire() {
+        retired = true;
+        owner = Owner.NONE;
+        EXCLUDING.setVolatile(this, 1);
+    }
+
+    /** Under the lock: the thread that owns the stripe, or null. */
+    Thread ownerThread() {
+        return owner.thread;
+    }
+
+    /** Under the lock: how many times the stripe was biased, and how many biases were revoked. */
+    long grants() {
+        return grants;
+    }
+
+    long revocations() {
+        return revocations;
+    }
+
+    private void keepOwnerOut() {
+        EXCLUDING.setVolatile(this, 1);
+        NativeMemory.processBarrier();
+        awaitOwnerIdle();
+    }
+
+    private void acquire() {
         if (!STATE.compareAndSet(this, 0, 1)) {
             contended();
         }
     }
 
-    void unlock() {
-        STATE.setRelease(this, 0);
-    }
-
     private void contended() {
         int attempts = 0;
         do {
-            attempts++;
-            if (attempts < SPINS_BEFORE_YIELD) {
-                Thread.onSpinWait();
-            } else if (attempts < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(PARK_NANOS);
-            }
+            attempts = backOff(attempts);
         } while (state != 0 || !STATE.compareAndSet(this, 0, 1));
+    }
+
+    private static int backOff(int attempts) {
+        if (attempts < SPINS_BEFORE_YIELD) {
+            Thread.onSpinWait();
+        } else if (attempts < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK) {
+            Thread.yield();
+        } else {
+            LockSupport.parkNanos(PARK_NANOS);
+        }
+        return attempts + 1;
+    }
+
+    /**
+     * A bias: the owner thread and the flag it raises while it operates. Only that thread writes it, at
+     * every operation, so the flag has cache lines of its own (padding as in Agrona and the LMAX
+     * Disruptor: HotSpot lays a superclass's fields out first): sharing a line with a field another
+     * thread writes, wherever the garbage collector happens to move the object, would make the owner's
+     * every operation a cache miss.
+     */
+    static final class Owner extends OwnerBusy {
+        static final Owner NONE = new Owner(null);
+
+        final Thread thread;
+        @SuppressWarnings("unused")
+        private long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+        private Owner(Thread thread) {
+            this.thread = thread;
+        }
+
+        /** Leaves the operation: every write of it is visible to whoever sees {@code busy} clear. */
+        void exit() {
+            BUSY.setRelease(this, 0);
+        }
+    }
+
+    /** The owner's flag, after 128 bytes of padding. */
+    abstract static class OwnerBusy extends OwnerPadding {
+        static final VarHandle BUSY;
+
+        static {
+            try {
+                BUSY = MethodHandles.lookup().findVarHandle(OwnerBusy.class, "busy", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // accessed through BUSY
+        private int busy;
+    }
+
+    /** 128 bytes: two cache lines, since x86 processors fetch lines in adjacent pairs. */
+    abstract static class OwnerPadding {
+        @SuppressWarnings("unused")
+        private long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
     }
 }

@@ -1,6 +1,7 @@
 package org.jpymalloc;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,8 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Seeded multi-threaded stress on the shared allocator (mimalloc's {@code test-stress.c} idea): threads
  * allocate blocks of every class and of the system path, write a cookie into each, hand them to other
- * threads through queues, and the receiving thread checks the cookie and frees the block. At the end no
- * block is live, the statistics are exact and at most one arena per stripe is still mapped.
+ * threads through queues, and the receiving thread checks the cookie and frees the block, while another
+ * thread takes statistics under the load and checks their identity. At the end no block is live, the
+ * statistics are exact and at most one arena per stripe is still mapped.
+ *
+ * <p>It runs under three owner-bias policies: the default, none (every operation locks), and re-biasing
+ * at once after every revocation, so that the owner handshake runs as often as the load allows.
  *
  * <p>CI runs a short version; {@code -Djpymalloc.stress.operations=20000000} runs the long one.
  */
@@ -30,16 +35,27 @@ class SharedStressTest {
     private static final long OPERATIONS = Long.getLong("jpymalloc.stress.operations", 300_000);
     private static final int THREADS = 4;
 
-    @Test
-    void blocksHandedBetweenThreadsKeepTheirBytesAndAllComeBack() throws Exception {
-        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+    @ParameterizedTest(name = "bias quiet ops {0}")
+    @ValueSource(ints = {StripeLock.DEFAULT_QUIET_OPS, -1, 0})
+    void blocksHandedBetweenThreadsKeepTheirBytesAndAllComeBack(int biasQuietOps) throws Exception {
+        SharedAllocator allocator = withBiasPolicy(biasQuietOps);
         List<ConcurrentLinkedQueue<MemorySegment>> queues = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             queues.add(new ConcurrentLinkedQueue<>());
         }
         AtomicLong verified = new AtomicLong();
+        AtomicLong snapshots = new AtomicLong();
         CountDownLatch start = new CountDownLatch(1);
-        try (var pool = Executors.newFixedThreadPool(THREADS)) {
+        CountDownLatch done = new CountDownLatch(1);
+        try (var pool = Executors.newFixedThreadPool(THREADS + 1)) {
+            Future<?> watcher = pool.submit(() -> {
+                start.await();
+                while (!done.await(1, TimeUnit.MILLISECONDS)) {
+                    allocator.stats().checkIdentity();
+                    snapshots.incrementAndGet();
+                }
+                return null;
+            });
             List<Future<?>> workers = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 int me = t;
@@ -70,9 +86,14 @@ class SharedStressTest {
                 }));
             }
             start.countDown();
-            for (Future<?> w : workers) {
-                w.get(10, TimeUnit.MINUTES);
+            try {
+                for (Future<?> w : workers) {
+                    w.get(10, TimeUnit.MINUTES);
+                }
+            } finally {
+                done.countDown();
             }
+            watcher.get(1, TimeUnit.MINUTES);
         }
         for (ConcurrentLinkedQueue<MemorySegment> q : queues) {
             for (MemorySegment s; (s = q.poll()) != null; ) {
@@ -87,7 +108,21 @@ class SharedStressTest {
         assertTrue(stats.arenasCurrent() <= allocator.stripeCount(),
                 "at most one (kept) arena per stripe: " + stats.arenasCurrent());
         assertTrue(verified.get() > OPERATIONS / 4, "blocks were handed over and verified: " + verified.get());
+        assertTrue(snapshots.get() > 0, "statistics were taken under load");
+        long[] bias = allocator.biasGrantsAndRevocations();
+        if (biasQuietOps < 0 || !StripeLock.BIAS_SUPPORTED) {
+            assertEquals(0, bias[0], "no stripe is biased under this policy");
+        } else if (biasQuietOps == 0) {
+            assertTrue(bias[1] > 10, "owners were revoked again and again: " + bias[1]);
+        }
         allocator.close();
+    }
+
+    /** A shared allocator with the default stripes and spares and the given owner-bias policy. */
+    static SharedAllocator withBiasPolicy(int biasQuietOps) {
+        return new SharedAllocator(Geometry.CPYTHON_3_9, SharedAllocator.defaultStripes(),
+                Heap.defaultSpareArenas(Geometry.CPYTHON_3_9), HandleSettings.defaults(), MemoryBudget.unlimited(),
+                false, biasQuietOps);
     }
 
     static long size(SplittableRandom random) {
@@ -102,6 +137,11 @@ class SharedStressTest {
      * The block's first word holds its own address and, past that word, its last byte the address's low
      * byte; a block under 8 bytes holds the low byte in its first byte.
      */
+    static MemorySegment writeCookie2(MemorySegment s) {
+        writeCookie(s);
+        return s;
+    }
+
     static void writeCookie(MemorySegment s) {
         if (s.byteSize() >= 8) {
             s.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, s.address());

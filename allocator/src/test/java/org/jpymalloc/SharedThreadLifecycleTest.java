@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Threads that die and virtual threads by the hundred thousand: the shared allocator keeps no
- * per-thread state, so nothing leaks when a thread dies and nothing grows with the number of threads.
+ * per-thread state (a stripe's owner bias is one field of the stripe), so nothing leaks when a thread
+ * dies and nothing grows with the number of threads.
  */
 class SharedThreadLifecycleTest {
 
@@ -36,6 +37,7 @@ class SharedThreadLifecycleTest {
             t.join();
         }
         assertEquals(80_000, allocator.stats().blocksInUse(), "all 16 threads are dead; their blocks live on");
+        long[] biasBefore = allocator.biasGrantsAndRevocations();
         for (MemorySegment s; (s = orphans.poll()) != null; ) {
             allocator.free(SharedStressTest.checkCookie(s));
         }
@@ -43,6 +45,38 @@ class SharedThreadLifecycleTest {
         MallocStats stats = allocator.stats().checkIdentity();
         assertEquals(0, stats.blocksInUse());
         assertTrue(stats.arenasCurrent() <= allocator.stripeCount(), "arenas kept: " + stats.arenasCurrent());
+        assertEquals(biasBefore[1], allocator.biasGrantsAndRevocations()[1],
+                "a dead owner's stripe is adopted, not revoked");
+        allocator.close();
+    }
+
+    @Test
+    void aThreadOwnsItsStripeUntilAnotherThreadUsesIt() throws Exception {
+        SharedAllocator allocator = SharedStressTest.withBiasPolicy(StripeLock.DEFAULT_QUIET_OPS);
+        List<MemorySegment> mine = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            mine.add(SharedStressTest.writeCookie2(allocator.allocate(8 + i % 500)));
+        }
+        long[] owned = allocator.biasGrantsAndRevocations();
+        if (StripeLock.BIAS_SUPPORTED) {
+            assertEquals(1, owned[0], "the first operation biased the stripe to this thread");
+        }
+        assertEquals(0, owned[1]);
+        Thread other = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < mine.size(); i += 2) {
+                allocator.free(SharedStressTest.checkCookie(mine.get(i)));
+            }
+        });
+        other.join();
+        long[] taken = allocator.biasGrantsAndRevocations();
+        if (StripeLock.BIAS_SUPPORTED) {
+            assertEquals(1, taken[1], "the other thread's frees revoked the bias once, then used the lock");
+        }
+        for (int i = 1; i < mine.size(); i += 2) {
+            allocator.free(SharedStressTest.checkCookie(mine.get(i)));
+        }
+        allocator.checkInvariants();
+        assertEquals(0, allocator.stats().checkIdentity().blocksInUse());
         allocator.close();
     }
 
@@ -91,6 +125,7 @@ class SharedThreadLifecycleTest {
         assertTrue(stats.arenasCurrent() <= allocator.stripeCount(), "arenas: " + stats.arenasCurrent());
         assertTrue(stats.arenasHighwater() <= 4L * allocator.stripeCount(),
                 "a million threads needed at most a few arenas per stripe: " + stats.arenasHighwater());
+        assertEquals(0, allocator.biasGrantsAndRevocations()[0], "virtual threads never own a stripe");
         allocator.close();
     }
 }

@@ -156,9 +156,25 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         return s.address();
     }
 
-    /** The thread-safe allocator on one thread: what its stripe lock costs over the confined one. */
+    /**
+     * The thread-safe allocator on one thread, which owns its stripe (owner bias: no lock, no atomic
+     * instruction): what thread safety costs over the confined allocator.
+     */
     @Benchmark
     public long jpymallocShared() {
+        MemorySegment s = shared.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        shared.free(s);
+        return s.address();
+    }
+
+    /**
+     * The same with the owner bias off (in this method's own forks): every operation takes its stripe's
+     * lock, as a stripe shared by several threads does.
+     */
+    @Benchmark
+    @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Djpymalloc.ownerBias=false"})
+    public long jpymallocSharedLocked() {
         MemorySegment s = shared.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         shared.free(s);
