@@ -10,20 +10,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * is accessible from every thread.
  *
  * <p>Design: a fixed set of <em>stripes</em>, each a complete pymalloc {@link Heap} (its own used pools,
- * arenas and usable-arena order) guarded by its own lock. A thread allocates from the stripe its thread id
- * selects; a free goes to the stripe that owns the block's arena, found without a lock through the shared
- * copy-on-write {@link ArenaMap}. So there is no global lock on any path, threads on different stripes
- * never contend, and a block freed by another thread returns to its own pool as in pymalloc.
+ * arenas and usable-arena order) with its own {@link StripeLock}. A thread allocates from the stripe its
+ * thread id selects; a free goes to the stripe that owns the block's arena, found without a lock (the
+ * freeing thread's stripe remembers the arena it last took a pool from; else the shared copy-on-write
+ * {@link ArenaMap}). A stripe is entered by its owner (the platform thread it is biased to) without the
+ * lock or any atomic instruction, by anyone else under the lock (docs/design.md, "Shared mode").
  *
  * <pre>
- *  thread (id % stripes) ──allocate──► stripe k: lock ─ Heap k ─ arenas of k
- *  any thread ──free(block)──► ArenaMap (lock-free) ─► arena.heap ─► its stripe's lock ─► Heap.free
+ *  thread (id % stripes) ──allocate──► stripe k: as owner, or lock ─ Heap k ─ arenas of k
+ *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its stripe: as owner, or lock
  * </pre>
  *
  * <p>There is no per-thread state: a thread that dies leaves nothing behind (its blocks and pools belong
- * to stripes, and any thread may free them), and a million virtual threads cost nothing more than one.
- * The price is one uncontended lock per operation, and at least one arena per stripe in use. The system
- * path has a lock of its own. {@link #stats()} holds every lock while it walks, so even a snapshot taken
+ * to stripes, and any thread may free them; its stripes are adopted), and a million virtual threads cost
+ * nothing more than one (they never own a stripe). The system path has a lock of its own.
+ * {@link #stats()} holds every lock and keeps every owner out while it walks, so even a snapshot taken
  * under load is consistent.
  */
 final class SharedAllocator implements PyMalloc {

@@ -6,6 +6,7 @@ import org.jpymalloc.PyMalloc;
 import org.jpymalloc.bench.NativePeers;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
@@ -20,8 +21,9 @@ import org.openjdk.jmh.infra.Control;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -35,39 +37,50 @@ import java.util.function.Consumer;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ProducerConsumerBenchmark extends BenchmarkDefaults {
 
-    /** A bounded SPSC ring of objects: the producer spins while it is full. */
+    /**
+     * A bounded SPSC ring of objects: the producer spins while it is full. Built so that the ring costs
+     * as little as a ring can and the allocators' cost shows: the two indices, and each side's cached
+     * copy of the other's index, lie 128 bytes apart in one array (no false sharing, whatever the GC
+     * does), and each side reads the other's index only when its cached copy says full or empty.
+     */
     static final class Ring {
         private static final int CAPACITY = 1024;
+        private static final VarHandle INDEX = MethodHandles.arrayElementVarHandle(long[].class);
+        private static final int HEAD = 16;          // next to take; written by the consumer
+        private static final int TAIL = 32;          // next to fill; written by the producer
+        private static final int HEAD_SEEN = 48;     // the producer's copy of HEAD
+        private static final int TAIL_SEEN = 64;     // the consumer's copy of TAIL
         private final Object[] slots = new Object[CAPACITY];
-        private final AtomicLong head = new AtomicLong();  // next to take
-        private final AtomicLong tail = new AtomicLong();  // next to fill
+        private final long[] indices = new long[80];
 
         /**
          * Puts an item, spinning while the ring is full; gives up (false) once JMH ends the iteration,
          * because the consumer may already have stopped.
          */
         boolean put(Object item, Control control) {
-            long t = tail.get();
-            while (t - head.get() == CAPACITY) {
-                if (control.stopMeasurement) {
-                    return false;
+            long t = indices[TAIL];
+            if (t - indices[HEAD_SEEN] == CAPACITY) {
+                while (t - (indices[HEAD_SEEN] = (long) INDEX.getAcquire(indices, HEAD)) == CAPACITY) {
+                    if (control.stopMeasurement) {
+                        return false;
+                    }
+                    Thread.onSpinWait();
                 }
-                Thread.onSpinWait();
             }
             slots[(int) (t & (CAPACITY - 1))] = item;
-            tail.lazySet(t + 1);
+            INDEX.setRelease(indices, TAIL, t + 1);
             return true;
         }
 
         Object poll() {
-            long h = head.get();
-            if (h == tail.get()) {
+            long h = indices[HEAD];
+            if (h == indices[TAIL_SEEN] && h == (indices[TAIL_SEEN] = (long) INDEX.getAcquire(indices, TAIL))) {
                 return null;
             }
             int i = (int) (h & (CAPACITY - 1));
             Object item = slots[i];
             slots[i] = null;
-            head.lazySet(h + 1);
+            INDEX.setRelease(indices, HEAD, h + 1);
             return item;
         }
 
@@ -135,6 +148,29 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
     @Group("jpymallocShared")
     @GroupThreads(1)
     public void consumeJpymalloc(Pipeline p) {
+        if (p.ring.poll() instanceof MemorySegment s) {
+            p.shared.free(s);
+        }
+    }
+
+    /** The same pipeline with the stripes' owner bias off (its own forks): every operation locks. */
+    @Benchmark
+    @Group("jpymallocSharedLocked")
+    @GroupThreads(1)
+    @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Djpymalloc.ownerBias=false"})
+    public void produceJpymallocLocked(Pipeline p, Control control) {
+        MemorySegment s = p.shared.allocate(p.size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++p.counter);
+        if (!p.ring.put(s, control)) {
+            p.shared.free(s);
+        }
+    }
+
+    @Benchmark
+    @Group("jpymallocSharedLocked")
+    @GroupThreads(1)
+    @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Djpymalloc.ownerBias=false"})
+    public void consumeJpymallocLocked(Pipeline p) {
         if (p.ring.poll() instanceof MemorySegment s) {
             p.shared.free(s);
         }
