@@ -118,18 +118,25 @@ final class StripeLock {
         return bias;
     }
 
-    /** Takes the lock for an operation by {@code me}; another thread's bias is revoked for good. */
+    /**
+     * Takes the lock for an operation by {@code me}: another live thread's bias is revoked for good (the
+     * owner kept out first); a dead owner's stripe is adopted without a barrier or a revocation.
+     */
     void lock(Thread me) {
         acquire();
         Owner bias = owner;
-        if (bias != Owner.NONE && bias.thread != me) {
+        if (bias == Owner.NONE || bias.thread == me) {
+            return;
+        }
+        if (bias.thread.isAlive()) {
             keepOwnerOut();
             owner = Owner.NONE;
-            if (bias.thread.isAlive()) {
-                opsUntilBias = quietOps;
-                revocations++;
-            }
+            opsUntilBias = quietOps;
+            revocations++;
             EXCLUDING.setRelease(this, 0);
+        } else {
+            // Adopted: a dead thread runs nothing, and everything it did happens-before isAlive() == false.
+            owner = Owner.NONE;
         }
     }
 
@@ -164,7 +171,7 @@ final class StripeLock {
     void awaitOwnerIdle() {
         Owner bias = owner;
         int attempts = 0;
-        while ((int) OwnerBusy.BUSY.getAcquire(bias) != 0) {
+        while ((int) OwnerBusy.BUSY.getAcquire(bias) != 0 && (attempts < SPINS_BEFORE_YIELD || bias.thread.isAlive())) {
             attempts = backOff(attempts);
         }
     }

@@ -153,7 +153,11 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
         }
     }
 
-    /** The same pipeline with the stripes' owner bias off (its own forks): every operation locks. */
+    /**
+     * The same pipeline with the stripes' owner bias off (its own forks): every operation locks. The
+     * bodies repeat the group above on purpose: every group spells its body out, so that all have the
+     * same call shape for the JIT (see AllocFreePairBenchmark).
+     */
     @Benchmark
     @Group("jpymallocSharedLocked")
     @GroupThreads(1)
