@@ -176,7 +176,7 @@ final class NativeMemory {
     /**
      * A full memory barrier on every running thread of this process ({@code membarrier(2)}): when it
      * returns, each other thread has passed a barrier, so its earlier stores are visible here and its
-     * later loads see this thread's earlier stores. About a microsecond; needs
+     * later loads see this thread's earlier stores. An interrupt to each processor running one; needs
      * {@link #registerProcessBarrier()} first.
      */
     static void processBarrier() {

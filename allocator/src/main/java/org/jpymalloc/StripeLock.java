@@ -21,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * thread pass a full fence, so either the owner's {@code busy} store is now visible or the owner's next
  * load of {@code excluding} sees it raised), and waits until {@code busy} is clear. This is the
  * asymmetric Dekker handshake of biased locking and of userspace RCU: the rare side pays a system call
- * (about a microsecond) so that the common side pays nothing.
+ * (with inter-processor interrupts) so that the common side pays no atomic instruction.
  *
  * <pre>
  *  owner T:  busy = 1 ─ (compiler barrier) ─ excluding? ─ no ──► operate ──► busy = 0 (release)
