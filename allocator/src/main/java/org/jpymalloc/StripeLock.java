@@ -62,7 +62,6 @@ final class StripeLock {
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     /** Non-zero while a lock holder keeps the owner out (and for good once retired). */
-    @SuppressWarnings("unused") // accessed through EXCLUDING
     private volatile int excluding;
     /**
      * The bias: {@link Owner#NONE} or the thread that may enter without the lock. Written under the lock
@@ -105,13 +104,15 @@ final class StripeLock {
         if (bias.thread != me) {
             return null;
         }
-        OwnerBusy.BUSY.setOpaque(bias, 1);
+        bias.busy = 1;
         // A compiler barrier, no instruction on x86-64: the load below must not move above the store. The
-        // processor may still reorder them; membarrier in keepOwnerOut() is what covers that.
+        // processor may still reorder them; membarrier in keepOwnerOut() is what covers that. (Plain
+        // accesses and fences rather than VarHandle modes: the same code, in far fewer IR nodes before
+        // C2 folds it, which keeps the caller within C2's inlining budget.)
         VarHandle.releaseFence();
         // Not excluded: either no revocation had begun (and the revoker, past its barrier, sees our busy
-        // flag and waits), or one has ended, whose writes (owner = NONE) this acquire makes visible.
-        if ((int) EXCLUDING.getAcquire(this) != 0 || owner != bias) {
+        // flag and waits), or one has ended, whose writes (owner = NONE) this volatile read makes visible.
+        if (excluding != 0 || owner != bias) {
             bias.exit();
             return null;
         }
@@ -255,7 +256,8 @@ final class StripeLock {
 
         /** Leaves the operation: every write of it is visible to whoever sees {@code busy} clear. */
         void exit() {
-            BUSY.setRelease(this, 0);
+            VarHandle.releaseFence(); // with the store below: a release store
+            busy = 0;
         }
     }
 
@@ -271,8 +273,8 @@ final class StripeLock {
             }
         }
 
-        @SuppressWarnings("unused") // accessed through BUSY
-        private int busy;
+        /** Written by the owner only, with plain stores ordered by fences; read by others through BUSY. */
+        int busy;
     }
 
     /** 128 bytes: two cache lines, since x86 processors fetch lines in adjacent pairs. */
