@@ -19,7 +19,8 @@
  * its second look at 'owner' (a stale owner enters after its bias went to the other worker): the two
  * checks enterAsOwner makes are both needed. What the model leaves to the code: that the JIT keeps the
  * owner's load after its store (VarHandle.releaseFence), and the heap's own reads and writes inside the
- * operation (acquire after the check, release at exit), which TSO orders like the flag.
+ * operation (after a volatile read of excluding, before a release fence at exit), which TSO orders
+ * like the flag.
  */
 
 #define NONE 0
