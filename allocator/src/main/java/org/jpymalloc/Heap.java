@@ -45,6 +45,8 @@ final class Heap {
     final Geometry geometry;
     /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
     final StripeLock lock;
+    /** Blocks other threads freed while this (shared) heap had an owner; null in a confined heap. */
+    final RemoteFrees remoteFrees;
     private final boolean shared;
     private final long poolMask;
     private final long poolSize;
@@ -109,6 +111,7 @@ final class Heap {
         this.spares = new MappedArena[spareArenas];
         this.shared = lock != null;
         this.lock = lock;
+        this.remoteFrees = lock != null ? new RemoteFrees() : null;
         this.poolSize = geometry.poolSize();
         this.poolMask = poolSize - 1;
         this.headerSize = geometry.poolHeaderSize();
@@ -278,6 +281,16 @@ final class Heap {
         return total;
     }
 
+    /** Returns the blocks other threads freed to their pools; with the heap held. How many were freed. */
+    int drainRemoteFrees() {
+        return remoteFrees == null || remoteFrees.isEmpty() ? 0 : remoteFrees.drainInto(this);
+    }
+
+    /** The pool holding {@code block}. */
+    long poolOf(long block) {
+        return block & ~poolMask;
+    }
+
     MappedArena arenaOfPool(long pool) {
         return arenas[PoolHeader.arenaIndex(pool)];
     }
@@ -307,8 +320,14 @@ final class Heap {
 
     // ---- pools ----
 
-    /** {@code requested}: the caller's request, should a new arena be over the memory limit. */
+    /**
+     * {@code requested}: the caller's request, should a new arena be over the memory limit. Blocks other
+     * threads freed are collected first (a shared heap): they may give the class a pool again.
+     */
     private long allocateFromNewPool(int sizeClass, long requested) {
+        if (remoteFrees != null && drainRemoteFrees() > 0 && usedPools[sizeClass] != 0) {
+            return takeBlock(usedPoolArenas[sizeClass], usedPools[sizeClass], sizeClass);
+        }
         if (usable.isEmpty()) {
             usable.addFirstArena(newArena(requested));
         }

@@ -43,6 +43,13 @@ final class MappedArena {
     final MemorySegment segment;
     private final long[] liveBlocks;
     /**
+     * Shared heaps only (else null): a bit per alignment unit, set with a CAS by a thread that pushed the
+     * block starting there on its heap's {@link RemoteFrees}, cleared when it is collected.
+     */
+    private final long[] remotePending;
+    private static final java.lang.invoke.VarHandle WORDS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    /**
      * Per alignment unit, for the block starting there: its block size minus the bytes requested (0 to
      * 255: less than the alignment, or up to a quarter of the block after an in-place realloc). Gives
      * exact requested bytes per class without a header in the block; 1 byte per 16 (or 8) arena bytes.
@@ -78,6 +85,7 @@ final class MappedArena {
         this.alignmentShift = geometry.alignmentShift();
         this.poolShift = Long.numberOfTrailingZeros(geometry.poolSize());
         this.liveBlocks = new long[(int) ((geometry.arenaSize() >>> alignmentShift) + 63) / 64];
+        this.remotePending = heap != null && heap.lock != null ? new long[liveBlocks.length] : null;
         this.slack = new byte[(int) (geometry.arenaSize() >>> alignmentShift)];
         this.poolClass = new byte[totalPools];
         this.freePoolCount = totalPools;
@@ -178,6 +186,28 @@ final class MappedArena {
         long word = liveBlocks[bit >>> 6];
         liveBlocks[bit >>> 6] = word & ~(1L << bit);
         return (word & (1L << bit)) != 0;
+    }
+
+    /**
+     * Marks a live block as freed by another thread and waiting on its heap's {@link RemoteFrees}; false
+     * (nothing changed) if it already was. Any thread; atomic.
+     */
+    boolean markRemotePending(long block) {
+        int bit = bitIndex(block);
+        long mask = 1L << bit;
+        return ((long) WORDS.getAndBitwiseOr(remotePending, bit >>> 6, mask) & mask) == 0;
+    }
+
+    /** Clears the pending mark when the block is collected; atomic (other threads set other bits). */
+    void clearRemotePending(long block) {
+        int bit = bitIndex(block);
+        WORDS.getAndBitwiseAnd(remotePending, bit >>> 6, ~(1L << bit));
+    }
+
+    /** True if another thread freed the block and it waits to be collected (a plain read). */
+    boolean isRemotePending(long block) {
+        int bit = bitIndex(block);
+        return remotePending != null && (remotePending[bit >>> 6] & (1L << bit)) != 0;
     }
 
     /** Number of live-block bits set in {@code [from, to)}; used by invariant checks. */

@@ -139,6 +139,7 @@ final class SharedAllocator implements PyMalloc {
         heap.lock.lock(me);
         try {
             checkOpen();
+            heap.drainRemoteFrees();
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
             heap.lock.unlock(me);
@@ -186,7 +187,8 @@ final class SharedAllocator implements PyMalloc {
         Heap heap = arena.heap;
         StripeLock.Owner owner = heap.lock.enterAsOwner(me);
         if (owner == null) {
-            return freeUnderLock(segment, arena, address, me);
+            return heap.lock.ownedByAnotherLiveThread(me) && freeRemotely(segment, arena, address)
+                    || freeUnderLock(segment, arena, address, me);
         }
         try {
             return freeLiveBlock(segment, arena, address);
@@ -195,11 +197,27 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
+    /**
+     * A free of a block whose stripe another thread owns: marked pending and pushed on the stripe's
+     * {@link RemoteFrees}, without the lock and without revoking the owner. False, having changed
+     * nothing, when anything is doubtful (arena released, not this arena's segment, not a live block,
+     * already pending): the lock path then decides, and says what the segment is.
+     */
+    private static boolean freeRemotely(MemorySegment segment, MappedArena arena, long address) {
+        if (!arena.mapped || !arena.owns(segment) || !arena.heap.isLiveBlock(arena, address)
+                || !arena.markRemotePending(address)) {
+            return false;
+        }
+        arena.heap.remoteFrees.push(arena, address);
+        return true;
+    }
+
     private boolean freeUnderLock(MemorySegment segment, MappedArena arena, long address, Thread me) {
         Heap heap = arena.heap;
         heap.lock.lock(me);
         try {
             checkOpen();
+            heap.drainRemoteFrees();
             return freeLiveBlock(segment, arena, address);
         } finally {
             heap.lock.unlock(me);
@@ -211,7 +229,7 @@ final class SharedAllocator implements PyMalloc {
         if (!arena.mapped) {
             return false;
         }
-        if (!arena.owns(segment) || !arena.heap.free(arena, address)) {
+        if (!arena.owns(segment) || arena.isRemotePending(address) || !arena.heap.free(arena, address)) {
             throw notAPoolBlock(segment, arena);
         }
         return true;
@@ -237,6 +255,10 @@ final class SharedAllocator implements PyMalloc {
         if (!arena.mapped) {
             return Checks.badSegment(segment, "belongs to memory already freed: its arena was returned to the OS");
         }
+        if (arena.isRemotePending(segment.address())) {
+            return Checks.badSegment(segment, "was already freed (double free): another thread freed it, and it "
+                    + "waits to be collected");
+        }
         return Checks.badSegment(segment, BlockDiagnosis.describe(arena.heap, arena, segment));
     }
 
@@ -258,8 +280,10 @@ final class SharedAllocator implements PyMalloc {
         try {
             if (owner == null) {
                 checkOpen();
+                heap.drainRemoteFrees();
             }
-            if (!arena.owns(segment) || !arena.mapped || !heap.isLiveBlock(arena, address)) {
+            if (!arena.owns(segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
+                    || arena.isRemotePending(address)) {
                 throw notAPoolBlock(segment, arena);
             }
             blockSize = heap.blockSize(address);
@@ -369,6 +393,7 @@ final class SharedAllocator implements PyMalloc {
             }
             try {
                 checkOpen();
+                heap.drainRemoteFrees();
                 heap.checkInvariants();
             } finally {
                 heap.lock.releaseExcludingOwner();
@@ -398,7 +423,8 @@ final class SharedAllocator implements PyMalloc {
 
     /**
      * Locks in one fixed order (stripes, then system; no other path holds two locks, so no deadlock) and
-     * keeps every stripe's owner out, with one process-wide barrier for all of them; biases are kept.
+     * keeps every stripe's owner out, with one process-wide barrier for all of them (biases are kept),
+     * then returns the blocks other threads freed to their pools, so that what follows sees them free.
      */
     private void lockAll() {
         boolean anyOwner = false;
@@ -409,6 +435,11 @@ final class SharedAllocator implements PyMalloc {
             NativeMemory.processBarrier();
             for (Heap heap : stripes) {
                 heap.lock.awaitOwnerIdle();
+            }
+        }
+        if (!closed) { // after close, a racing push may have left blocks of unmapped arenas: never read them
+            for (Heap heap : stripes) {
+                heap.drainRemoteFrees();
             }
         }
         systemLock.lock();

@@ -192,6 +192,15 @@ final class StripeLock {
         EXCLUDING.setVolatile(this, 1);
     }
 
+    /**
+     * Whether another live thread owns the stripe (a plain read, possibly stale: the caller only uses it
+     * to choose between pushing a free on the stripe's {@link RemoteFrees} and taking the lock).
+     */
+    boolean ownedByAnotherLiveThread(Thread me) {
+        Thread thread = owner.thread;
+        return thread != null && thread != me && thread.isAlive();
+    }
+
     /** Under the lock: the thread that owns the stripe, or null. */
     Thread ownerThread() {
         return owner.thread;

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -51,33 +53,55 @@ class SharedThreadLifecycleTest {
     }
 
     @Test
-    void aThreadOwnsItsStripeUntilAnotherThreadUsesIt() throws Exception {
+    void otherThreadsFreeIntoAnOwnedStripeWithoutRevokingItAndDoubleFreesAreStillCaught() throws Exception {
         SharedAllocator allocator = SharedStressTest.withBiasPolicy(StripeLock.DEFAULT_QUIET_OPS);
         List<MemorySegment> mine = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {
             mine.add(SharedStressTest.writeCookie2(allocator.allocate(8 + i % 500)));
         }
-        long[] owned = allocator.biasGrantsAndRevocations();
-        if (StripeLock.BIAS_SUPPORTED) {
-            assertEquals(1, owned[0], "the first operation biased the stripe to this thread");
-        }
-        assertEquals(0, owned[1]);
-        Thread other = Thread.ofPlatform().start(() -> {
+        onAnotherThread(() -> {
             for (int i = 0; i < mine.size(); i += 2) {
                 allocator.free(SharedStressTest.checkCookie(mine.get(i)));
             }
         });
-        other.join();
-        long[] taken = allocator.biasGrantsAndRevocations();
+        onAnotherThread(() -> allocator.free(mine.get(1)));
+        // The owner frees a block another thread already freed (it waits on the stripe's remote list).
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> allocator.free(mine.get(1)));
+        assertTrue(twice.getMessage().contains("double free"), twice.getMessage());
+        long[] bias = allocator.biasGrantsAndRevocations();
         if (StripeLock.BIAS_SUPPORTED) {
-            assertEquals(1, taken[1], "the other thread's frees revoked the bias once, then used the lock");
+            assertEquals(1, bias[0], "the first operation biased the stripe to this thread");
+            assertEquals(0, bias[1], "frees from other threads left the owner in place");
         }
-        for (int i = 1; i < mine.size(); i += 2) {
+        assertEquals(499, allocator.stats().checkIdentity().blocksInUse(), "the remote frees were collected");
+        // Another thread frees a block twice: the second is caught, on the lock path.
+        AtomicReference<Throwable> second = new AtomicReference<>();
+        onAnotherThread(() -> {
+            allocator.free(mine.get(3));
+            second.set(assertThrows(IllegalArgumentException.class, () -> allocator.free(mine.get(3))));
+        });
+        assertTrue(second.get().getMessage().contains("double free"), second.get().getMessage());
+        for (int i = 5; i < mine.size(); i += 2) {
             allocator.free(SharedStressTest.checkCookie(mine.get(i)));
         }
         allocator.checkInvariants();
         assertEquals(0, allocator.stats().checkIdentity().blocksInUse());
         allocator.close();
+    }
+
+    private static void onAnotherThread(Runnable task) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread thread = Thread.ofPlatform().start(() -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        thread.join();
+        if (failure.get() != null) {
+            throw new AssertionError("on another thread", failure.get());
+        }
     }
 
     @Test
