@@ -14,7 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread id selects; a free goes to the stripe that owns the block's arena, found without a lock (the
  * freeing thread's stripe remembers the arena it last took a pool from; else the shared copy-on-write
  * {@link ArenaMap}). A stripe is entered by its owner (the platform thread it is biased to) without the
- * lock or any atomic instruction, by anyone else under the lock (docs/design.md, "Shared mode").
+ * lock or any atomic instruction, by anyone else under the lock; a plain free of a block whose stripe
+ * another thread owns goes on that stripe's {@link RemoteFrees} instead (docs/design.md, "Shared mode").
  *
  * <pre>
  *  thread (id % stripes) ──allocate──► stripe k: as owner, or lock ─ Heap k ─ arenas of k
