@@ -89,20 +89,14 @@ class SharedThreadLifecycleTest {
         allocator.close();
     }
 
-    private static void onAnotherThread(Runnable task) throws InterruptedException {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = Thread.ofPlatform().start(() -> {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        });
-        thread.join();
-        if (failure.get() != null) {
-            throw new AssertionError("on another thread", failure.get());
+    /** Runs {@code task} on a new platform thread and waits; its failure, if any, fails the test. */
+    private static void onAnotherThread(org.junit.jupiter.api.function.Executable task) {
+        Throwable failure = AbstractPyMallocContractTest.onOtherThread(task);
+        if (failure != null) {
+            throw new AssertionError("on another thread", failure);
         }
     }
+
 
     @Test
     void aHundredThousandLiveVirtualThreadsCostOnlyTheirBlocks() throws Exception {
