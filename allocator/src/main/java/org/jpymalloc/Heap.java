@@ -47,7 +47,6 @@ final class Heap {
     final StripeLock lock;
     /** Blocks other threads freed while this (shared) heap had an owner; null in a confined heap. */
     final RemoteFrees remoteFrees;
-    private final boolean shared;
     private final long poolMask;
     private final long poolSize;
     private final long headerSize;
@@ -109,7 +108,6 @@ final class Heap {
         this.usage = usage;
         this.trackRequested = trackRequested;
         this.spares = new MappedArena[spareArenas];
-        this.shared = lock != null;
         this.lock = lock;
         this.remoteFrees = lock != null ? new RemoteFrees() : null;
         this.poolSize = geometry.poolSize();
@@ -325,7 +323,7 @@ final class Heap {
      * threads freed are collected first (a shared heap): they may give the class a pool again.
      */
     private long allocateFromNewPool(int sizeClass, long requested) {
-        if (remoteFrees != null && drainRemoteFrees() > 0 && usedPools[sizeClass] != 0) {
+        if (drainRemoteFrees() > 0 && usedPools[sizeClass] != 0) {
             return takeBlock(usedPoolArenas[sizeClass], usedPools[sizeClass], sizeClass);
         }
         if (usable.isEmpty()) {
@@ -442,7 +440,7 @@ final class Heap {
                 spares[spareCount] = null;
                 arena.resetForReuse(index);
             } else {
-                arena = MappedArena.map(this, index, shared, requested);
+                arena = MappedArena.map(this, index, lock != null, requested);
             }
         } catch (MemoryLimitError e) {
             releaseSlot(index);

@@ -2,6 +2,8 @@ package org.jpymalloc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One pymalloc arena: {@code arenaSize} bytes from {@code mmap}, cut into pools (obmalloc's
@@ -47,8 +49,7 @@ final class MappedArena {
      * block starting there on its heap's {@link RemoteFrees}, cleared when it is collected.
      */
     private final long[] remotePending;
-    private static final java.lang.invoke.VarHandle WORDS =
-            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     /**
      * Per alignment unit, for the block starting there: its block size minus the bytes requested (0 to
      * 255: less than the alignment, or up to a quarter of the block after an in-place realloc). Gives

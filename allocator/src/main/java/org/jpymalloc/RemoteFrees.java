@@ -75,13 +75,8 @@ final class RemoteFrees extends RemoteFreesHead {
     }
 }
 
-/** The stack's head, after 128 bytes of padding (see StripeLock.OwnerPadding). */
-abstract class RemoteFreesHead extends RemoteFreesPadding {
+/** The stack's head, after 128 bytes of padding. */
+abstract class RemoteFreesHead extends CacheLinePadding {
     @SuppressWarnings("unused") // accessed through RemoteFrees.HEAD
     volatile long head;
-}
-
-abstract class RemoteFreesPadding {
-    @SuppressWarnings("unused")
-    private long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
 }

@@ -139,8 +139,7 @@ final class SharedAllocator implements PyMalloc {
     private MemorySegment allocateUnderLock(Heap heap, int sizeClass, long byteSize, Thread me) {
         heap.lock.lock(me);
         try {
-            checkOpen();
-            heap.drainRemoteFrees();
+            checkOpenAndCollect(heap);
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
             heap.lock.unlock(me);
@@ -217,8 +216,7 @@ final class SharedAllocator implements PyMalloc {
         Heap heap = arena.heap;
         heap.lock.lock(me);
         try {
-            checkOpen();
-            heap.drainRemoteFrees();
+            checkOpenAndCollect(heap);
             return freeLiveBlock(segment, arena, address);
         } finally {
             heap.lock.unlock(me);
@@ -280,8 +278,7 @@ final class SharedAllocator implements PyMalloc {
         }
         try {
             if (owner == null) {
-                checkOpen();
-                heap.drainRemoteFrees();
+                checkOpenAndCollect(heap);
             }
             if (!arena.owns(segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
                     || arena.isRemotePending(address)) {
@@ -388,13 +385,9 @@ final class SharedAllocator implements PyMalloc {
     /** Checks every stripe's invariants, each under its lock with its owner kept out; for tests. */
     void checkInvariants() {
         for (Heap heap : stripes) {
-            if (heap.lock.acquireExcludingOwner()) {
-                NativeMemory.processBarrier();
-                heap.lock.awaitOwnerIdle();
-            }
+            heap.lock.lockExcludingOwner();
             try {
-                checkOpen();
-                heap.drainRemoteFrees();
+                checkOpenAndCollect(heap);
                 heap.checkInvariants();
             } finally {
                 heap.lock.releaseExcludingOwner();
@@ -451,6 +444,12 @@ final class SharedAllocator implements PyMalloc {
         for (int i = stripes.length - 1; i >= 0; i--) {
             stripes[i].lock.releaseExcludingOwner();
         }
+    }
+
+    /** With {@code heap}'s stripe held: the allocator is open, and blocks other threads freed are back. */
+    private void checkOpenAndCollect(Heap heap) {
+        checkOpen();
+        heap.drainRemoteFrees();
     }
 
     private void checkOpen() {

@@ -168,6 +168,14 @@ final class StripeLock {
         return true;
     }
 
+    /** Takes the lock and keeps the owner, if any, out until {@link #releaseExcludingOwner()}; keeps the bias. */
+    void lockExcludingOwner() {
+        if (acquireExcludingOwner()) {
+            NativeMemory.processBarrier();
+            awaitOwnerIdle();
+        }
+    }
+
     /** After the barrier: waits until the owner has left the operation it may have been in. */
     void awaitOwnerIdle() {
         Owner bias = owner;
@@ -199,11 +207,6 @@ final class StripeLock {
     boolean ownedByAnotherLiveThread(Thread me) {
         Thread thread = owner.thread;
         return thread != null && thread != me && thread.isAlive();
-    }
-
-    /** Under the lock: the thread that owns the stripe, or null. */
-    Thread ownerThread() {
-        return owner.thread;
     }
 
     /** Under the lock: how many times the stripe was biased, and how many biases were revoked. */
@@ -247,10 +250,9 @@ final class StripeLock {
 
     /**
      * A bias: the owner thread and the flag it raises while it operates. Only that thread writes it, at
-     * every operation, so the flag has cache lines of its own (padding as in Agrona and the LMAX
-     * Disruptor: HotSpot lays a superclass's fields out first): sharing a line with a field another
-     * thread writes, wherever the garbage collector happens to move the object, would make the owner's
-     * every operation a cache miss.
+     * every operation, so the flag has cache lines of its own ({@link CacheLinePadding}): sharing a line
+     * with a field another thread writes, wherever the garbage collector happens to move the object,
+     * would make the owner's every operation a cache miss.
      */
     static final class Owner extends OwnerBusy {
         static final Owner NONE = new Owner(null);
@@ -271,7 +273,7 @@ final class StripeLock {
     }
 
     /** The owner's flag, after 128 bytes of padding. */
-    abstract static class OwnerBusy extends OwnerPadding {
+    abstract static class OwnerBusy extends CacheLinePadding {
         static final VarHandle BUSY;
 
         static {
@@ -284,11 +286,5 @@ final class StripeLock {
 
         /** Written by the owner only, with plain stores ordered by fences; read by others through BUSY. */
         int busy;
-    }
-
-    /** 128 bytes: two cache lines, since x86 processors fetch lines in adjacent pairs. */
-    abstract static class OwnerPadding {
-        @SuppressWarnings("unused")
-        private long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
     }
 }
