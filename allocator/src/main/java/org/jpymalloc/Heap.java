@@ -148,7 +148,8 @@ final class Heap {
     /**
      * Takes the head of a used pool's free list. Five accesses to pool memory (free-list head, its link,
      * count) and one live bit: the fewer, the more of a caller's JIT inlining budget is left (each
-     * memory access through the FFM API inlines a deep tree of checks).
+     * memory access through the FFM API inlines a deep tree of checks; docs/design.md, "Performance
+     * notes").
      *
      * <p>A free block's first word is user-writable once the block is freed, so a write after free
      * could aim the list anywhere: the popped address must lie inside the pool's blocks, be aligned and
@@ -174,7 +175,7 @@ final class Heap {
     /**
      * Frees {@code block} if it is the start of a live block of {@code arena}: the live bit is tested and
      * cleared in one step. Answers false, having changed nothing, if it is not (double free, interior or
-     * unaligned address, a pool header...).
+     * unaligned address, a pool header, a block another thread freed that waits to be collected...).
      */
     boolean free(MappedArena arena, long block) {
         if ((block & alignmentMask) != 0 || !arena.markFree(block)) {

@@ -181,12 +181,22 @@ final class MappedArena {
         return (word & (1L << bit)) == 0;
     }
 
-    /** Marks a block free; false (and nothing changed) if it was not live: not a block to free. */
+    /**
+     * Marks a block free; false (and nothing changed) if it was not live, or another thread already
+     * freed it and it waits on its heap's {@link RemoteFrees} (a plain read of the pending bit: the owner
+     * of the stripe, or its lock holder, calls this): not a block to free. One bit index for both
+     * bitmaps keeps the free path short.
+     */
     boolean markFree(long block) {
         int bit = bitIndex(block);
-        long word = liveBlocks[bit >>> 6];
-        liveBlocks[bit >>> 6] = word & ~(1L << bit);
-        return (word & (1L << bit)) != 0;
+        int index = bit >>> 6;
+        long mask = 1L << bit;
+        long word = liveBlocks[index];
+        if ((word & mask) == 0 || remotePending != null && (remotePending[index] & mask) != 0) {
+            return false;
+        }
+        liveBlocks[index] = word & ~mask;
+        return true;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.jpymalloc;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
+import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -58,80 +59,85 @@ final class PoolHeader {
     private static final long NEXT_OFFSET = offset("nextOffset");
     private static final long MAX_NEXT_OFFSET = offset("maxNextOffset");
 
+    // The layouts' var handles, called directly: the same access as MemorySegment.get/set, minus two
+    // wrapper frames per access, which leaves callers more of C2's node budget (docs/design.md).
+    private static final VarHandle INT = JAVA_INT_UNALIGNED.varHandle();
+    private static final VarHandle LONG = JAVA_LONG_UNALIGNED.varHandle();
+
     private PoolHeader() {
     }
 
     static int count(long pool) {
-        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + COUNT);
+        return (int) INT.get(EVERYTHING, pool + COUNT);
     }
 
     static void count(long pool, int value) {
-        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + COUNT, value);
+        INT.set(EVERYTHING, pool + COUNT, value);
     }
 
     static long freeBlock(long pool) {
-        return EVERYTHING.get(JAVA_LONG_UNALIGNED, pool + FREE_BLOCK);
+        return (long) LONG.get(EVERYTHING, pool + FREE_BLOCK);
     }
 
     static void freeBlock(long pool, long block) {
-        EVERYTHING.set(JAVA_LONG_UNALIGNED, pool + FREE_BLOCK, block);
+        LONG.set(EVERYTHING, pool + FREE_BLOCK, block);
     }
 
     static long nextPool(long pool) {
-        return EVERYTHING.get(JAVA_LONG_UNALIGNED, pool + NEXT_POOL);
+        return (long) LONG.get(EVERYTHING, pool + NEXT_POOL);
     }
 
     static void nextPool(long pool, long next) {
-        EVERYTHING.set(JAVA_LONG_UNALIGNED, pool + NEXT_POOL, next);
+        LONG.set(EVERYTHING, pool + NEXT_POOL, next);
     }
 
     static long prevPool(long pool) {
-        return EVERYTHING.get(JAVA_LONG_UNALIGNED, pool + PREV_POOL);
+        return (long) LONG.get(EVERYTHING, pool + PREV_POOL);
     }
 
     static void prevPool(long pool, long prev) {
-        EVERYTHING.set(JAVA_LONG_UNALIGNED, pool + PREV_POOL, prev);
+        LONG.set(EVERYTHING, pool + PREV_POOL, prev);
     }
 
     static int arenaIndex(long pool) {
-        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + ARENA_INDEX);
+        return (int) INT.get(EVERYTHING, pool + ARENA_INDEX);
     }
 
     static void arenaIndex(long pool, int index) {
-        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + ARENA_INDEX, index);
+        INT.set(EVERYTHING, pool + ARENA_INDEX, index);
     }
 
     static int sizeClassIndex(long pool) {
-        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + SIZE_CLASS_INDEX);
+        return (int) INT.get(EVERYTHING, pool + SIZE_CLASS_INDEX);
     }
 
     static void sizeClassIndex(long pool, int index) {
-        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + SIZE_CLASS_INDEX, index);
+        INT.set(EVERYTHING, pool + SIZE_CLASS_INDEX, index);
     }
 
     static int nextOffset(long pool) {
-        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + NEXT_OFFSET);
+        return (int) INT.get(EVERYTHING, pool + NEXT_OFFSET);
     }
 
     static void nextOffset(long pool, int offset) {
-        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + NEXT_OFFSET, offset);
+        INT.set(EVERYTHING, pool + NEXT_OFFSET, offset);
     }
 
     static int maxNextOffset(long pool) {
-        return EVERYTHING.get(JAVA_INT_UNALIGNED, pool + MAX_NEXT_OFFSET);
+        return (int) INT.get(EVERYTHING, pool + MAX_NEXT_OFFSET);
     }
 
     static void maxNextOffset(long pool, int offset) {
-        EVERYTHING.set(JAVA_INT_UNALIGNED, pool + MAX_NEXT_OFFSET, offset);
+        INT.set(EVERYTHING, pool + MAX_NEXT_OFFSET, offset);
     }
 
     /** The first word of a free block: the next free block of the same pool, or 0. */
     static long nextFreeBlock(long block) {
-        return EVERYTHING.get(JAVA_LONG_UNALIGNED, block);
+        return (long) LONG.get(EVERYTHING, block);
     }
 
     static void nextFreeBlock(long block, long next) {
-        EVERYTHING.set(JAVA_LONG_UNALIGNED, block, next);
+        LONG.set(EVERYTHING, block, next);
     }
 
     private static long offset(String field) {

@@ -228,7 +228,7 @@ final class SharedAllocator implements PyMalloc {
         if (!arena.mapped) {
             return false;
         }
-        if (!arena.owns(segment) || arena.isRemotePending(address) || !arena.heap.free(arena, address)) {
+        if (!arena.owns(segment) || !arena.heap.free(arena, address)) { // a pending block is not free-able
             throw notAPoolBlock(segment, arena);
         }
         return true;
