@@ -72,8 +72,8 @@ final class SharedAllocator implements PyMalloc {
         ArenaCounters counters = new ArenaCounters();
         this.stripes = new Heap[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, spareArenas, budget, new Usage(),
-                    trackRequested);
+            stripes[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, spareArenas, budget,
+                    new Usage(), trackRequested);
         }
         this.system = new SystemPath(true, budget, new Usage());
         this.stripeMask = stripeCount - 1;
@@ -87,7 +87,8 @@ final class SharedAllocator implements PyMalloc {
      * property {@value #OWNER_BIAS_PROPERTY} is {@code false} (for comparisons and diagnosis).
      */
     static int defaultBiasQuietOps() {
-        return Boolean.parseBoolean(System.getProperty(OWNER_BIAS_PROPERTY, "true")) ? StripeLock.DEFAULT_QUIET_OPS : -1;
+        boolean bias = Boolean.parseBoolean(System.getProperty(OWNER_BIAS_PROPERTY, "true"));
+        return bias ? StripeLock.DEFAULT_QUIET_OPS : -1;
     }
 
     /** System property: {@code false} turns the stripes' owner bias off (every operation takes the lock). */
