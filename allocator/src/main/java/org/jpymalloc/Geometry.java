@@ -21,7 +21,14 @@ package org.jpymalloc;
  * <p>The constructor checks the relationships obmalloc states as "the following invariants must
  * hold": sizes and alignment powers of two, the alignment able to hold a free-list pointer, the threshold a
  * multiple of the alignment, two of the largest blocks fitting a pool after its header, and an arena holding at
- * least two pools (so one is left even when the arena's base is not pool-aligned).
+ * least two pools (so one is left even when the arena's base is not pool-aligned). It also refuses every shape
+ * the allocator's bookkeeping cannot hold, naming the limit: a block's slack (its size less the bytes asked
+ * for, kept in one byte per block) must fit 8 bits, so the alignment is at most {@value #MAX_ALIGNMENT} and the
+ * threshold at most {@value #MAX_SMALL_REQUEST_THRESHOLD} (an in-place realloc leaves up to a quarter of a
+ * block as slack), which bounds the classes at {@value #MAX_SIZE_CLASSES}; an arena is at most
+ * {@value #MAX_ARENA_SIZE} bytes, so its per-block bitmaps stay int-indexed; and it has at most
+ * {@value #MAX_POOLS_PER_ARENA} pools, so its per-pool tables stay small. Every shape accepted works with
+ * every option and mode (docs/design.md, "Geometry limits").
  *
  * @param arenaSize bytes mapped from the OS per arena
  * @param poolSize bytes per pool; every pool serves one size class at a time
@@ -45,8 +52,22 @@ public record Geometry(long arenaSize, long poolSize, long alignment, long small
     static final long MIN_ARENA_SIZE = 4096;
     /** Pool header offsets ({@code nextoffset}, {@code maxnextoffset}) are 32-bit, as in obmalloc. */
     static final long MAX_POOL_SIZE = 1L << 30;
-    /** Keeps the per-arena bookkeeping (a bit per alignment unit) within an int-indexed array. */
-    static final long MAX_ARENA_SIZE = 1L << 36;
+    /**
+     * 1 GiB: the per-arena bookkeeping (a live bit and a slack byte per alignment unit) then has at most
+     * 2^27 entries (8-byte alignment), int-indexed with room to spare.
+     */
+    public static final long MAX_ARENA_SIZE = 1L << 30;
+    /** A block's slack is kept in one byte: below 256 for any request of its class. */
+    public static final long MAX_ALIGNMENT = 256;
+    /**
+     * An in-place realloc keeps a block while less than a quarter of it is unused: up to
+     * {@code threshold / 4 - 1} bytes of slack, which one byte holds up to a threshold of 1024.
+     */
+    public static final long MAX_SMALL_REQUEST_THRESHOLD = 1024;
+    /** 1024 / 8: what the threshold and the minimum alignment allow; a pool's class fits a byte. */
+    public static final int MAX_SIZE_CLASSES = 128;
+    /** Per-pool tables (size class per pool, usable-arena order by free pools) stay small. */
+    public static final long MAX_POOLS_PER_ARENA = 1L << 16;
 
     public Geometry {
         requirePowerOfTwo("arenaSize", arenaSize);
@@ -55,9 +76,21 @@ public record Geometry(long arenaSize, long poolSize, long alignment, long small
         if (alignment < MIN_ALIGNMENT) {
             throw invalid("alignment must be at least " + MIN_ALIGNMENT + " (a free block holds a pointer): " + alignment);
         }
+        if (alignment > MAX_ALIGNMENT) {
+            throw invalid("alignment must be at most " + MAX_ALIGNMENT + " (a block's slack is kept in one byte): "
+                    + alignment);
+        }
         if (smallRequestThreshold < alignment || smallRequestThreshold % alignment != 0) {
             throw invalid("smallRequestThreshold must be a positive multiple of the alignment " + alignment + ": "
                     + smallRequestThreshold);
+        }
+        if (smallRequestThreshold > MAX_SMALL_REQUEST_THRESHOLD) {
+            throw invalid("smallRequestThreshold must be at most " + MAX_SMALL_REQUEST_THRESHOLD + " (an in-place"
+                    + " realloc's slack, up to a quarter of a block, is kept in one byte): " + smallRequestThreshold);
+        }
+        if (smallRequestThreshold / alignment > MAX_SIZE_CLASSES) {
+            throw invalid("smallRequestThreshold / alignment (the number of size classes) must be at most "
+                    + MAX_SIZE_CLASSES + ": " + smallRequestThreshold + " / " + alignment);
         }
         if (arenaSize < MIN_ARENA_SIZE || arenaSize > MAX_ARENA_SIZE) {
             throw invalid("arenaSize must be between " + MIN_ARENA_SIZE + " and " + MAX_ARENA_SIZE + ": " + arenaSize);
@@ -67,6 +100,10 @@ public record Geometry(long arenaSize, long poolSize, long alignment, long small
         }
         if (arenaSize < 2 * poolSize) {
             throw invalid("arenaSize " + arenaSize + " must hold at least two pools of poolSize " + poolSize);
+        }
+        if (arenaSize / poolSize > MAX_POOLS_PER_ARENA) {
+            throw invalid("arenaSize / poolSize (pools per arena) must be at most " + MAX_POOLS_PER_ARENA + ": "
+                    + arenaSize + " / " + poolSize);
         }
         long header = roundUp(POOL_HEADER_FIELDS_SIZE, alignment);
         if (header + 2 * smallRequestThreshold > poolSize) {

@@ -52,11 +52,15 @@ final class MappedArena {
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     /**
      * Per alignment unit, for the block starting there: its block size minus the bytes requested (0 to
-     * 255: less than the alignment, or up to a quarter of the block after an in-place realloc). Gives
-     * exact requested bytes per class without a header in the block; 1 byte per 16 (or 8) arena bytes.
+     * 255: less than the alignment, or up to a quarter of the block after an in-place realloc; Geometry's
+     * limits keep both below 256). Gives exact requested bytes per class without a header in the block;
+     * 1 byte per 16 (or 8) arena bytes, and only when the heap tracks requested bytes (else null).
      */
     final byte[] slack;
-    /** Per pool, the size class it serves (kept on the Java heap so that free needs no pool-header read). */
+    /**
+     * Per pool, the size class it serves, unsigned (at most {@link Geometry#MAX_SIZE_CLASSES}); kept on the
+     * Java heap so that free needs no pool-header read. Read it with {@link #poolClassOf}.
+     */
     final byte[] poolClass;
     private final int alignmentShift;
     private final int poolShift;
@@ -85,9 +89,10 @@ final class MappedArena {
         this.segment = segment;
         this.alignmentShift = geometry.alignmentShift();
         this.poolShift = Long.numberOfTrailingZeros(geometry.poolSize());
-        this.liveBlocks = new long[(int) ((geometry.arenaSize() >>> alignmentShift) + 63) / 64];
+        int units = Math.toIntExact(geometry.arenaSize() >>> alignmentShift); // at most 2^27 (Geometry)
+        this.liveBlocks = new long[(units + 63) >>> 6];
         this.remotePending = heap != null && heap.lock != null ? new long[liveBlocks.length] : null;
-        this.slack = new byte[(int) (geometry.arenaSize() >>> alignmentShift)];
+        this.slack = heap != null && heap.trackRequested ? new byte[units] : null;
         this.poolClass = new byte[totalPools];
         this.freePoolCount = totalPools;
         this.nextVirginPool = firstPool;
@@ -171,6 +176,11 @@ final class MappedArena {
     /** Index of the pool holding {@code block}, for {@link #poolClass}. */
     int poolIndex(long block) {
         return (int) ((block - firstPool) >>> poolShift);
+    }
+
+    /** The size class of the pool holding {@code block}, as recorded when the pool was set up. */
+    int poolClassOf(long block) {
+        return poolClass[poolIndex(block)] & 0xFF;
     }
 
     /** Marks a block live; false (and nothing changed) if it already was: the free list is corrupt. */

@@ -74,7 +74,39 @@ class GeometryTest {
                 () -> new Geometry(4096, 4096, 16, 512));
         assertMessage("a pool of poolSize 1024 cannot hold its 48-byte header and two blocks of smallRequestThreshold 512",
                 () -> new Geometry(1 << 18, 1024, 16, 512));
-        assertMessage("arenaSize must be between 4096 and 68719476736: 2048", () -> new Geometry(2048, 512, 16, 128));
+        assertMessage("arenaSize must be between 4096 and 1073741824: 2048", () -> new Geometry(2048, 512, 16, 128));
+    }
+
+    /**
+     * Issue #12's second reproduction: 252 classes of 8 bytes were accepted, and a pool's class then did not
+     * fit its byte (ArrayIndexOutOfBoundsException: Index -128 with trackRequestedBytes). Every limit of the
+     * bookkeeping is refused at construction, naming it.
+     */
+    @Test
+    void shapesTheBookkeepingCannotHoldAreRefusedNamingTheLimit() {
+        assertMessage("smallRequestThreshold must be at most 1024 (an in-place realloc's slack, up to a quarter of a"
+                + " block, is kept in one byte): 2016", () -> new Geometry(256 << 10, 4 << 10, 8, 2016));
+        assertMessage("alignment must be at most 256 (a block's slack is kept in one byte): 512",
+                () -> new Geometry(1 << 20, 16 << 10, 512, 1024));
+        assertMessage("arenaSize must be between 4096 and 1073741824: 68719476736",
+                () -> new Geometry(1L << 36, 16 << 10, 16, 512));
+        assertMessage("arenaSize / poolSize (pools per arena) must be at most 65536: 1073741824 / 8192",
+                () -> new Geometry(1L << 30, 8 << 10, 16, 512));
+        // At every limit, accepted (the misuse harness's geometry grid runs such shapes with every option):
+        assertEquals(Geometry.MAX_SIZE_CLASSES, new Geometry(256 << 10, 4 << 10, 8, 1024).sizeClassCount());
+        assertEquals(256, new Geometry(256 << 10, 8 << 10, 256, 1024).poolHeaderSize());
+        new Geometry(Geometry.MAX_ARENA_SIZE, 16 << 10, 16, 512);
+    }
+
+    @Test
+    void theOddestSmallShapesWorkWithEveryOption() {
+        for (Geometry g : new Geometry[] {new Geometry(4096, 2048, 8, 992), new Geometry(256 << 10, 4 << 10, 8, 1024),
+                new Geometry(256 << 10, 8 << 10, 256, 1024)}) {
+            GeometryGrid.exercise(g, PyMalloc.builder().geometry(g).trackRequestedBytes(true)
+                    .atClose(LeakDetection.AtClose.THROW).build());
+            GeometryGrid.exercise(g, PyMalloc.builder().geometry(g).shared(true).trackRequestedBytes(true).debugHooks(true)
+                    .build());
+        }
     }
 
     @Test
