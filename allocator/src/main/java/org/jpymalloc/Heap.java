@@ -52,6 +52,14 @@ final class Heap {
     private final long headerSize;
     private final long alignmentMask;
     private final long[] blockSizes;
+    /**
+     * Per class: bytes from a pool's first block to the end of its last whole block, and Lemire's
+     * divisibility constant {@code ceil(2^64 / blockSize)}: an offset {@code n < 2^32} is a multiple of the
+     * block size exactly when {@code n * constant <= constant - 1}, unsigned. A multiply instead of a
+     * division proves a free-list link is a block boundary (takeBlock).
+     */
+    private final long[] blockSpans;
+    private final long[] divisibility;
     private final long[] usedPools;
     /** The arena of each class's head pool, so that allocation need not read the pool's arena index. */
     private final MappedArena[] usedPoolArenas;
@@ -115,8 +123,12 @@ final class Heap {
         this.headerSize = geometry.poolHeaderSize();
         this.alignmentMask = geometry.alignment() - 1;
         this.blockSizes = new long[geometry.sizeClassCount()];
+        this.blockSpans = new long[blockSizes.length];
+        this.divisibility = new long[blockSizes.length];
         for (int c = 0; c < blockSizes.length; c++) {
             blockSizes[c] = geometry.blockSize(c);
+            blockSpans[c] = geometry.blocksPerPool(c) * blockSizes[c];
+            divisibility[c] = Long.divideUnsigned(-1L, blockSizes[c]) + 1;
         }
         this.usedPools = new long[geometry.sizeClassCount()];
         this.usedPoolArenas = new MappedArena[geometry.sizeClassCount()];
@@ -152,16 +164,19 @@ final class Heap {
      * notes").
      *
      * <p>A free block's first word is user-writable once the block is freed, so a write after free
-     * could aim the list anywhere: the popped address must lie inside the pool's blocks, be aligned and
-     * not be live, or this throws instead of reading or handing out memory the pool does not own. (It
-     * does not prove the address is a block boundary, which costs a division: it rules out a JVM crash
-     * and a block handed out twice; the debug hooks catch the rest.)
+     * could aim the list anywhere: the popped address must be the start of one of the pool's blocks
+     * (inside its span, at a multiple of the block size: a multiply, see {@link #divisibility}) that is
+     * not live, or this throws instead of handing out memory the pool does not own. So a block handed out
+     * never overlaps a pool header or another live block, and the allocator's own structures stay out of
+     * the program's reach (docs/safety.md).
      */
     private long takeBlock(MappedArena arena, long pool, int sizeClass) {
         long block = freeBlock(pool);
-        if (Long.compareUnsigned(block - pool - headerSize, poolSize - headerSize) >= 0
-                || (block & alignmentMask) != 0 || !arena.markLive(block)) {
-            throw corruptFreeList(pool, block);
+        long offset = block - pool - headerSize;
+        long magic = divisibility[sizeClass];
+        if (Long.compareUnsigned(offset, blockSpans[sizeClass]) >= 0
+                || Long.compareUnsigned(offset * magic, magic - 1) > 0 || !arena.markLive(block)) {
+            throw repairFreeList(arena, pool, block, sizeClass);
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
@@ -182,7 +197,7 @@ final class Heap {
             return false;
         }
         if (trackRequested) {
-            usage.freed(requestedBytesOf(arena, block, blockSizes[arena.poolClass[arena.poolIndex(block)]]));
+            usage.freed(requestedBytesOf(arena, block, blockSizes[arena.poolClassOf(block)]));
         }
         long pool = block & ~poolMask;
         long last = freeBlock(pool);
@@ -280,9 +295,25 @@ final class Heap {
         return total;
     }
 
-    /** Returns the blocks other threads freed to their pools; with the heap held. How many were freed. */
+    /**
+     * Returns the blocks other threads freed to their pools; with the heap held. How many were freed. A
+     * corrupt link found is logged and kept for {@link #collectRemoteFreesForAllocation()} to report.
+     */
     int drainRemoteFrees() {
         return remoteFrees == null || remoteFrees.isEmpty() ? 0 : remoteFrees.drainInto(this);
+    }
+
+    /**
+     * {@link #drainRemoteFrees()} for an allocation, which then reports a corrupt link found now or by an
+     * earlier drain, before it allocates anything.
+     */
+    int collectRemoteFreesForAllocation() {
+        if (remoteFrees == null) {
+            return 0;
+        }
+        int freed = drainRemoteFrees();
+        remoteFrees.throwIfCorrupt();
+        return freed;
     }
 
     /** The pool holding {@code block}. */
@@ -324,7 +355,7 @@ final class Heap {
      * threads freed are collected first (a shared heap): they may give the class a pool again.
      */
     private long allocateFromNewPool(int sizeClass, long requested) {
-        if (drainRemoteFrees() > 0 && usedPools[sizeClass] != 0) {
+        if (collectRemoteFreesForAllocation() > 0 && usedPools[sizeClass] != 0) {
             return takeBlock(usedPoolArenas[sizeClass], usedPools[sizeClass], sizeClass);
         }
         if (usable.isEmpty()) {
@@ -389,10 +420,36 @@ final class Heap {
         }
     }
 
-    /** Kept out of line: the hot paths stay small enough for the JIT to inline them. */
-    private static IllegalStateException corruptFreeList(long pool, long block) {
+    /**
+     * A pool's free list links to {@code badLink}: rebuilds the list from the live bits (every carved
+     * block not live is free), so that the pool, and every live block in it, stays usable, and answers the
+     * exception that reports it; nothing else changes. Blocks a program still writes after freeing them
+     * are its own bug, as in C; the allocator's structures are not. Kept out of line: the hot path stays
+     * small enough for the JIT to inline it.
+     */
+    private IllegalStateException repairFreeList(MappedArena arena, long pool, long badLink, int sizeClass) {
+        long size = blockSizes[sizeClass];
+        long firstBlock = pool + headerSize;
+        long head = 0;
+        for (long b = pool + PoolHeader.nextOffset(pool) - size; b >= firstBlock; b -= size) {
+            if (!arena.isLive(b)) {
+                nextFreeBlock(b, head);
+                head = b;
+            }
+        }
+        freeBlock(pool, head);
+        if (head == 0) {
+            extendOrRetire(pool, sizeClass);
+        }
+        return corruptFreeList(pool, badLink, sizeClass);
+    }
+
+    private IllegalStateException corruptFreeList(long pool, long block, int sizeClass) {
         return new IllegalStateException("free list of pool 0x" + Long.toHexString(pool) + " is corrupt: it links"
-                + " to 0x" + Long.toHexString(block) + " (was a block written after it was freed?)");
+                + " to 0x" + Long.toHexString(block) + ", which is not a free block of the pool (expected the start of"
+                + " a free " + blockSizes[sizeClass] + "-byte block from 0x" + Long.toHexString(pool + headerSize)
+                + " below 0x" + Long.toHexString(pool + headerSize + blockSpans[sizeClass]) + "; was a block written"
+                + " after it was freed?). The list was rebuilt from the live blocks; nothing was allocated.");
     }
 
     private void pushUsed(MappedArena arena, long pool, int sizeClass) {

@@ -140,7 +140,8 @@ final class SharedAllocator implements PyMalloc {
     private MemorySegment allocateUnderLock(Heap heap, int sizeClass, long byteSize, Thread me) {
         heap.lock.lock(me);
         try {
-            checkOpenAndCollect(heap);
+            checkOpen();
+            heap.collectRemoteFreesForAllocation();
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
             heap.lock.unlock(me);
@@ -296,9 +297,21 @@ final class SharedAllocator implements PyMalloc {
                 heap.lock.unlock(me);
             }
         }
-        // Move: the caller owns the live block, so reading it needs no lock; no two locks are ever held.
+        // Move, without the old stripe held (no path holds two stripes). The old block is read through its
+        // arena's scoped segment: should the caller race this with a free of the same block and the arena be
+        // unmapped (or the allocator closed), the read throws IllegalStateException instead of reaching
+        // unmapped memory, and the free below then reports the race.
         MemorySegment moved = allocate(newByteSize, 1);
-        NativeMemory.copy(address, moved.address(), Math.min(blockSize, newByteSize));
+        try {
+            MemorySegment.copy(arena.segment, address - arena.base, moved, 0, Math.min(blockSize, newByteSize));
+        } catch (IllegalStateException raced) {
+            try {
+                free(moved);
+            } catch (RuntimeException closed) {
+                raced.addSuppressed(closed);
+            }
+            throw raced;
+        }
         try {
             free(segment);
         } catch (IllegalArgumentException racedWithAnotherFree) {
