@@ -68,8 +68,12 @@ final class DebugHooks extends Decorator {
 
     private MemorySegment allocateDebug(long byteSize, long byteAlignment) {
         Checks.sizeAndAlignment(byteSize, byteAlignment);
-        long poolAlignment = inner.geometry().alignment(); // blocks come aligned to it, and HEADER is a multiple
-        long slack = byteAlignment > poolAlignment ? byteAlignment - poolAlignment : 0;
+        // Inner blocks come aligned to the geometry's alignment, so block + HEADER is aligned to the smaller of
+        // it and HEADER; the data must be aligned to the larger of the request's and the geometry's.
+        long poolAlignment = inner.geometry().alignment();
+        long alignment = Math.max(byteAlignment, poolAlignment);
+        long headerAligned = Math.min(poolAlignment, HEADER);
+        long slack = alignment > headerAligned ? alignment - headerAligned : 0;
         if (byteSize > Long.MAX_VALUE - HEADER - TAIL - slack) {
             throw new OutOfMemoryError("cannot allocate " + byteSize + " bytes: with the debug header and guards "
                     + "the block would exceed Long.MAX_VALUE bytes");
@@ -83,7 +87,7 @@ final class DebugHooks extends Decorator {
             throw new OutOfMemoryError("cannot allocate " + byteSize + " bytes (a debug block of "
                     + (byteSize + HEADER + TAIL + slack) + "): " + e.getMessage());
         }
-        long offset = alignUp(block.address() + HEADER, Math.max(byteAlignment, 1)) - block.address();
+        long offset = alignUp(block.address() + HEADER, alignment) - block.address();
         MemorySegment data = block.asSlice(offset, byteSize);
         MemorySegment header = block.asSlice(offset - HEADER, HEADER);
         header.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, byteSize);

@@ -15,7 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Every call into the C library, in one place (mimalloc's {@code prim.c}): {@code mmap}/{@code munmap}
- * for arenas, {@code malloc}/{@code calloc}/{@code realloc}/{@code posix_memalign}/{@code free}
+ * for arenas, {@code malloc}/{@code calloc}/{@code posix_memalign}/{@code free}
  * for the system path, {@code membarrier} for the shared allocator's owner bias. No other class touches {@link Linker}.
  *
  * <p>Pointers and {@code size_t} travel as {@code long} (64-bit Linux only), so a call allocates no
@@ -44,8 +44,6 @@ final class NativeMemory {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle MALLOC = downcall("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
     private static final MethodHandle CALLOC = downcall("calloc",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle REALLOC = downcall("realloc",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle POSIX_MEMALIGN = downcall("posix_memalign",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
@@ -121,15 +119,6 @@ final class NativeMemory {
     static long calloc(long byteSize) {
         try {
             return (long) CALLOC.invokeExact(1L, byteSize);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code realloc}; 0 when it fails, and then the old block is untouched. */
-    static long realloc(long address, long byteSize) {
-        try {
-            return (long) REALLOC.invokeExact(address, byteSize);
         } catch (Throwable t) {
             throw unexpected(t);
         }

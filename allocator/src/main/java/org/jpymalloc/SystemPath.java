@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * Requests pools do not serve (0 bytes, above the threshold, or over-aligned), passed to the C library
  * as obmalloc passes them to {@code PyMem_RawMalloc}: {@code malloc} ({@code malloc(1)} for 0 bytes, so
- * the address is unique), {@code calloc}, {@code posix_memalign}, {@code realloc}, {@code free}.
+ * the address is unique), {@code calloc}, {@code posix_memalign} (alignments above malloc's 16 bytes), {@code free};
+ * a resize is a new block, a copy and a free, so that the old block's scope closes before its memory goes back.
  *
  * <p>Each block gets a scope of its own, closed when the block is freed (or reallocated elsewhere, or
  * the allocator closes): unlike a pool block, a freed system block's segment can never reach memory
@@ -22,9 +23,12 @@ import java.util.Map;
  */
 final class SystemPath {
 
-    /** A live system block: the bytes asked for, and the scope its segments belong to. */
-    record Block(long address, long byteSize, Arena scope) {
+    /** A live system block: the bytes asked for, its alignment, and the scope its segments belong to. */
+    record Block(long address, long byteSize, long byteAlignment, Arena scope) {
     }
+
+    /** What {@code malloc} guarantees on the 64-bit platforms we run on: larger alignments use posix_memalign. */
+    static final long MALLOC_ALIGNMENT = 16;
 
     private final boolean shared;
     private final MemoryBudget budget;
@@ -44,24 +48,33 @@ final class SystemPath {
         this.usage = usage;
     }
 
+    /**
+     * A block of {@code byteSize} bytes aligned to {@code byteAlignment} and to at least the geometry's
+     * {@code poolAlignment} (a promise every block keeps, whichever path serves it).
+     */
     MemorySegment allocate(long byteSize, long byteAlignment, long poolAlignment, boolean zeroed) {
-        long nativeSize = Math.max(byteSize, 1);
         budget.reserve(byteSize, byteSize, "a system-path block");
-        long address;
-        if (byteAlignment > poolAlignment) {
-            address = NativeMemory.alignedMalloc(nativeSize, byteAlignment);
-            if (address != 0 && zeroed) {
-                NativeMemory.zero(address, nativeSize);
-            }
-        } else {
-            address = zeroed ? NativeMemory.calloc(nativeSize) : NativeMemory.malloc(nativeSize);
-        }
+        long alignment = Math.max(byteAlignment, poolAlignment);
+        long address = allocateNative(byteSize, alignment, zeroed);
         if (address == 0) {
             budget.release(byteSize);
             throw new OutOfMemoryError("the C library could not allocate " + byteSize + " bytes (alignment "
                     + byteAlignment + "); " + live.size() + " system blocks of " + liveBytes + " bytes are live");
         }
-        return track(address, byteSize);
+        return track(address, byteSize, alignment);
+    }
+
+    /** {@code malloc}, {@code calloc} or {@code posix_memalign} ({@code malloc(1)} for 0 bytes); 0 on failure. */
+    private static long allocateNative(long byteSize, long alignment, boolean zeroed) {
+        long nativeSize = Math.max(byteSize, 1);
+        if (alignment <= MALLOC_ALIGNMENT) {
+            return zeroed ? NativeMemory.calloc(nativeSize) : NativeMemory.malloc(nativeSize);
+        }
+        long address = NativeMemory.alignedMalloc(nativeSize, alignment);
+        if (address != 0 && zeroed) {
+            NativeMemory.zero(address, nativeSize);
+        }
+        return address;
     }
 
     /** The live block at {@code address}, or null if the system path did not hand it out. */
@@ -99,28 +112,33 @@ final class SystemPath {
     }
 
     /**
-     * Resizes with {@code realloc}. On failure the old block and its segments stay valid. On success
-     * the old block's segments are invalidated, even when {@code realloc} kept the address.
+     * Resizes a block (pymalloc's realloc of a foreign pointer): a new block with the old one's alignment,
+     * the contents copied, then the old block's scope closed, and only then its memory freed. So no
+     * segment of the old block, in any thread, can reach memory the C library already took back (with
+     * {@code realloc} the memory could go back first). On failure the old block and its segments stay
+     * valid; on success the old block's segments are invalidated.
      */
     MemorySegment reallocate(Block block, long newByteSize) {
         long growth = newByteSize - block.byteSize();
         if (growth > 0) {
             budget.reserve(growth, newByteSize, "a larger system-path block");
         }
-        long address = NativeMemory.realloc(block.address(), Math.max(newByteSize, 1));
+        long address = allocateNative(newByteSize, block.byteAlignment(), false);
         if (address == 0) {
             if (growth > 0) {
                 budget.release(growth);
             }
-            throw new OutOfMemoryError("realloc could not resize the " + block.byteSize() + "-byte block at 0x"
+            throw new OutOfMemoryError("the C library could not resize the " + block.byteSize() + "-byte block at 0x"
                     + Long.toHexString(block.address()) + " to " + newByteSize + " bytes; the block is unchanged");
         }
+        NativeMemory.copy(block.address(), address, Math.min(block.byteSize(), newByteSize));
         untrack(block);
         block.scope().close();
+        NativeMemory.free(block.address());
         if (growth < 0) {
             budget.release(-growth);
         }
-        return track(address, newByteSize);
+        return track(address, newByteSize, block.byteAlignment());
     }
 
     /** Frees every live block; their segments become inaccessible. */
@@ -146,11 +164,11 @@ final class SystemPath {
         return totalAllocations;
     }
 
-    private MemorySegment track(long address, long byteSize) {
+    private MemorySegment track(long address, long byteSize, long byteAlignment) {
         usage.mapped(byteSize); // the C library's own overhead is not known: the block's bytes
         usage.allocated(byteSize);
         Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
-        live.put(address, new Block(address, byteSize, scope));
+        live.put(address, new Block(address, byteSize, byteAlignment, scope));
         liveBytes += byteSize;
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
         totalAllocations++;
