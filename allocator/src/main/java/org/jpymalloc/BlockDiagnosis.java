@@ -12,11 +12,15 @@ final class BlockDiagnosis {
     }
 
     static String describe(Heap heap, MappedArena arena, MemorySegment segment) {
-        long address = segment.address();
         if (arena.lifetime != segment.scope()) {
             return "lies in " + arena + " but does not belong to it (a segment of another allocator, or of an"
                     + " arena since unmapped whose address was reused)";
         }
+        return describe(heap, arena, segment.address());
+    }
+
+    /** What {@code address} in {@code arena} is (the address API: there is no scope to compare). */
+    static String describe(Heap heap, MappedArena arena, long address) {
         Geometry g = heap.geometry;
         long pool = address & -g.poolSize();
         if (pool < arena.firstPool || pool >= arena.nextVirginPool) {

@@ -41,6 +41,12 @@ final class Checks {
         return new IllegalArgumentException("cannot free or reallocate " + describe(segment) + ": it " + what);
     }
 
+    /** For the address API: the same wording as {@link #badSegment}, naming the address. */
+    static IllegalArgumentException badAddress(long address, String what) {
+        return new IllegalArgumentException("cannot free or reallocate the block at 0x" + Long.toHexString(address)
+                + ": it " + what);
+    }
+
     static String describe(MemorySegment segment) {
         return segment.isNative()
                 ? "segment at 0x" + Long.toHexString(segment.address()) + " (" + segment.byteSize() + " bytes)"

@@ -28,16 +28,12 @@ final class ConfinedAllocator implements PyMalloc {
     private volatile MallocStats published;
     private final HandleSettings handles;
 
-    ConfinedAllocator(Geometry geometry, int spareArenas) {
-        this(geometry, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited(), false);
-    }
-
-    ConfinedAllocator(Geometry geometry, int spareArenas, HandleSettings handles, MemoryBudget budget,
+    ConfinedAllocator(Geometry geometry, ArenaRetention retention, HandleSettings handles, MemoryBudget budget,
                       boolean trackRequested) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         Usage usage = new Usage(); // one thread: the heap and the system path share exact peaks
-        this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(), spareArenas, budget, usage,
+        this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(), retention, budget, usage,
                 trackRequested);
         this.system = new SystemPath(false, budget, usage);
         this.threshold = geometry.smallRequestThreshold();
@@ -75,6 +71,22 @@ final class ConfinedAllocator implements PyMalloc {
     }
 
     @Override
+    public long allocateAddress(long byteSize) {
+        return allocateAddress(byteSize, 1);
+    }
+
+    @Override
+    public long allocateAddress(long byteSize, long byteAlignment) {
+        checkAccess();
+        if (byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
+                && (byteAlignment & (byteAlignment - 1)) == 0) {
+            return heap.allocateBlock((int) ((byteSize - 1) >>> alignmentShift), byteSize);
+        }
+        Checks.sizeAndAlignment(byteSize, byteAlignment);
+        return system.allocate(byteSize, byteAlignment, alignment, false).address();
+    }
+
+    @Override
     public void free(MemorySegment segment) {
         checkAccess();
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
@@ -86,17 +98,36 @@ final class ConfinedAllocator implements PyMalloc {
 
     /** Off the hot path: a system block, or not a block of this allocator at all. */
     private void freeNotInPool(MemorySegment segment, MappedArena arena) {
-        system.free(systemBlock(segment, arena));
+        system.free(systemBlock(segment, segment.address(), arena));
+    }
+
+    @Override
+    public void freeAddress(long address) {
+        checkAccess();
+        MappedArena arena = heap.arenaOf(address);
+        if (arena == null || !heap.free(arena, address)) {
+            system.free(systemBlock(null, address, arena));
+        }
     }
 
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
         checkAccess();
-        long address = segment.address();
+        return reallocate(segment, segment.address(), newByteSize);
+    }
+
+    @Override
+    public long reallocateAddress(long address, long byteSize) {
+        checkAccess();
+        return reallocate(null, address, byteSize).address();
+    }
+
+    /** {@code segment}: the caller's, or null for the address API (then only the address is checked). */
+    private MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
         Checks.newSize(newByteSize);
         MappedArena arena = heap.arenaOf(address);
         if (arena == null || !isLivePoolBlock(segment, arena, address)) {
-            return system.reallocate(systemBlock(segment, arena), newByteSize);
+            return system.reallocate(systemBlock(segment, address, arena), newByteSize);
         }
         long blockSize = heap.blockSize(address);
         if (heap.resizeInPlace(arena, address, blockSize, newByteSize)) {
@@ -109,11 +140,20 @@ final class ConfinedAllocator implements PyMalloc {
     }
 
     private boolean isLivePoolBlock(MemorySegment segment, MappedArena arena, long address) {
-        return arena.owns(segment) && heap.isLiveBlock(arena, address);
+        return (segment == null || arena.owns(segment)) && heap.isLiveBlock(arena, address);
     }
 
-    /** The live system block behind {@code segment}, or an exception saying what the segment is. */
-    private SystemPath.Block systemBlock(MemorySegment segment, MappedArena arena) {
+    /**
+     * The live system block behind {@code segment} (or, when it is null, at {@code address}), or an
+     * exception saying what the segment or address is.
+     */
+    private SystemPath.Block systemBlock(MemorySegment segment, long address, MappedArena arena) {
+        if (segment == null) {
+            if (arena != null) {
+                throw Checks.badAddress(address, BlockDiagnosis.describe(heap, arena, address));
+            }
+            return system.blockAt(address);
+        }
         Checks.requireNative(segment);
         if (arena != null) {
             throw Checks.badSegment(segment, BlockDiagnosis.describe(heap, arena, segment));
@@ -172,6 +212,12 @@ final class ConfinedAllocator implements PyMalloc {
 
     Heap heap() {
         return heap;
+    }
+
+    @Override
+    public void trim() {
+        checkAccess();
+        heap.trim();
     }
 
     private void checkAccess() {

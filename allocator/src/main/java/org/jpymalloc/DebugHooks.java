@@ -134,6 +134,41 @@ final class DebugHooks extends Decorator {
         return moved;
     }
 
+    @Override
+    public long allocateAddress(long byteSize) {
+        return allocateAddress(byteSize, 1);
+    }
+
+    @Override
+    public synchronized long allocateAddress(long byteSize, long byteAlignment) {
+        return allocate(byteSize, byteAlignment).address();
+    }
+
+    /** Frees the live debug block whose data starts at {@code address}, with every check {@link #free} makes. */
+    @Override
+    public synchronized void freeAddress(long address) {
+        free(dataSegment(address, "free"));
+    }
+
+    @Override
+    public synchronized long reallocateAddress(long address, long byteSize) {
+        return reallocate(dataSegment(address, "reallocate"), byteSize).address();
+    }
+
+    /**
+     * The data segment of the live block at {@code address}, or the exception {@link #free} would throw for
+     * it; an address that is no debug block's is diagnosed by the inner allocator.
+     */
+    private MemorySegment dataSegment(long address, String call) {
+        MemorySegment block = live.get(address);
+        if (block != null) {
+            return dataOf(address, block);
+        }
+        describeNotLive(address, call);
+        inner.freeAddress(address); // throws, saying what the address is (foreign, interior, header...)
+        throw Checks.badAddress(address, "is not a block of this debug allocator");
+    }
+
     /**
      * Checks the guard bytes of every live block.
      *
@@ -183,17 +218,22 @@ final class DebugHooks extends Decorator {
         if (block != null) {
             return block;
         }
-        if (quarantined.containsKey(address)) {
-            throw Checks.badSegment(segment, "was already freed (double free); it waits in the debug quarantine");
-        }
-        Map.Entry<Long, MemorySegment> below = live.floorEntry(address);
-        if (below != null && address - below.getKey() < dataOf(below.getKey(), below.getValue()).byteSize()) {
-            throw Checks.badSegment(segment, String.format(Locale.ROOT, "is an interior address: %d bytes into the "
-                    + "live block at 0x%x (%s of a debug block)", address - below.getKey(), below.getKey(), call));
-        }
+        describeNotLive(address, call);
         // Not a block of ours: let the allocator say what it is (foreign, heap, interior...).
         inner.free(segment);
         throw Checks.badSegment(segment, "is not a block of this debug allocator");
+    }
+
+    /** Throws if {@code address} is a quarantined block or inside a live one, naming it. */
+    private void describeNotLive(long address, String call) {
+        if (quarantined.containsKey(address)) {
+            throw Checks.badAddress(address, "was already freed (double free); it waits in the debug quarantine");
+        }
+        Map.Entry<Long, MemorySegment> below = live.floorEntry(address);
+        if (below != null && address - below.getKey() < dataOf(below.getKey(), below.getValue()).byteSize()) {
+            throw Checks.badAddress(address, String.format(Locale.ROOT, "is an interior address: %d bytes into the "
+                    + "live block at 0x%x (%s of a debug block)", address - below.getKey(), below.getKey(), call));
+        }
     }
 
     private static MemorySegment dataOf(long address, MemorySegment block) {

@@ -38,4 +38,9 @@ abstract class Decorator implements PyMalloc {
     public void checkGuards() {
         inner.checkGuards();
     }
+
+    @Override
+    public void trim() {
+        inner.trim();
+    }
 }

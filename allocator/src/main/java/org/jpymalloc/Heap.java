@@ -53,13 +53,13 @@ final class Heap {
     private final long alignmentMask;
     private final long[] blockSizes;
     /**
-     * Per class: bytes from a pool's first block to the end of its last whole block, and Lemire's
-     * divisibility constant {@code ceil(2^64 / blockSize)}: an offset {@code n < 2^32} is a multiple of the
-     * block size exactly when {@code n * constant <= constant - 1}, unsigned. A multiply instead of a
-     * division proves a free-list link is a block boundary (takeBlock).
+     * Per class {@code c}, at {@code 2c}: bytes from a pool's first block to the end of its last whole
+     * block; at {@code 2c + 1}: Lemire's divisibility constant {@code ceil(2^64 / blockSize)}, with which an
+     * offset {@code n < 2^32} is a multiple of the block size exactly when {@code n * constant <= constant
+     * - 1}, unsigned. A multiply instead of a division proves a free-list link is a block boundary
+     * (takeBlock); one array, so one bounds check.
      */
-    private final long[] blockSpans;
-    private final long[] divisibility;
+    private final long[] blockChecks;
     private final long[] usedPools;
     /** The arena of each class's head pool, so that allocation need not read the pool's arena index. */
     private final MappedArena[] usedPoolArenas;
@@ -83,39 +83,28 @@ final class Heap {
     private int arenaSlotsUsed;
 
     private int arenaCount;
-    /**
-     * Wholly free arenas that CPython's policy released but that stay mapped for reuse (LIFO), so that a
-     * workload that empties and refills arenas does not pay {@code mmap}, {@code munmap} and page faults
-     * each time. Not in the arena table or the arena map: pymalloc's view is that they were reclaimed.
-     */
-    private final MappedArena[] spares;
-    private int spareCount;
-
-    /** Released arenas a heap keeps mapped by default: 1 MiB worth (4 arenas of 256 KiB, 1 of 1 MiB). */
-    static final long DEFAULT_SPARE_BYTES = 1 << 20;
-
-    static int defaultSpareArenas(Geometry geometry) {
-        return (int) (DEFAULT_SPARE_BYTES / geometry.arenaSize());
-    }
+    /** Wholly free arenas CPython's policy released that stay mapped for a while ({@link RetainedArenas}). */
+    private final RetainedArenas retained;
 
     /** A heap of its own, for a confined allocator. */
-    Heap(Geometry geometry, int spareArenas) {
-        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(), spareArenas, MemoryBudget.unlimited(),
+    Heap(Geometry geometry, ArenaRetention retention) {
+        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(), retention, MemoryBudget.unlimited(),
                 new Usage(), false);
     }
 
     /**
      * A heap whose arenas register in {@code arenaMap} and count in {@code counters}, both possibly shared
-     * with other heaps; a shared heap (one with a {@code lock}, else null) maps arenas with shared scopes. Up to
-     * {@code spareArenas} released arenas stay mapped for reuse (0: CPython's policy exactly).
+     * with other heaps; a shared heap (one with a {@code lock}, else null) maps arenas with shared scopes.
+     * Released arenas stay mapped for reuse as {@code retention} says ({@code maxArenas} 0: CPython's
+     * policy exactly).
      */
-    Heap(Geometry geometry, StripeLock lock, ArenaMap arenaMap, ArenaCounters counters, int spareArenas,
+    Heap(Geometry geometry, StripeLock lock, ArenaMap arenaMap, ArenaCounters counters, ArenaRetention retention,
          MemoryBudget budget, Usage usage, boolean trackRequested) {
         this.geometry = geometry;
         this.budget = budget;
         this.usage = usage;
         this.trackRequested = trackRequested;
-        this.spares = new MappedArena[spareArenas];
+        this.retained = new RetainedArenas(retention);
         this.lock = lock;
         this.remoteFrees = lock != null ? new RemoteFrees() : null;
         this.poolSize = geometry.poolSize();
@@ -123,12 +112,11 @@ final class Heap {
         this.headerSize = geometry.poolHeaderSize();
         this.alignmentMask = geometry.alignment() - 1;
         this.blockSizes = new long[geometry.sizeClassCount()];
-        this.blockSpans = new long[blockSizes.length];
-        this.divisibility = new long[blockSizes.length];
+        this.blockChecks = new long[2 * blockSizes.length];
         for (int c = 0; c < blockSizes.length; c++) {
             blockSizes[c] = geometry.blockSize(c);
-            blockSpans[c] = geometry.blocksPerPool(c) * blockSizes[c];
-            divisibility[c] = Long.divideUnsigned(-1L, blockSizes[c]) + 1;
+            blockChecks[2 * c] = geometry.blocksPerPool(c) * blockSizes[c];
+            blockChecks[2 * c + 1] = Long.divideUnsigned(-1L, blockSizes[c]) + 1;
         }
         this.usedPools = new long[geometry.sizeClassCount()];
         this.usedPoolArenas = new MappedArena[geometry.sizeClassCount()];
@@ -149,12 +137,30 @@ final class Heap {
             arena = arenaOfPool(block & ~poolMask);
         }
         if (trackRequested) {
-            arena.slack[arena.unitIndex(block)] = (byte) (blockSizes[sizeClass] - byteSize);
-            usage.allocated(byteSize);
+            recordRequested(arena, block, sizeClass, byteSize);
         }
         return UNSCOPED_FOR_MEASUREMENT
                 ? MemorySegment.ofAddress(block).reinterpret(byteSize)
                 : arena.segment.asSlice(block - arena.base, byteSize);
+    }
+
+    /**
+     * {@link #allocateSegment} for the address API: the same block, without the segment. (Written out
+     * rather than shared: each is the whole of its hot path, kept within the JIT's inlining budget.)
+     */
+    long allocateBlock(int sizeClass, long byteSize) {
+        long pool = usedPools[sizeClass];
+        MappedArena arena = usedPoolArenas[sizeClass];
+        long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
+        if (trackRequested) {
+            recordRequested(pool != 0 ? arena : arenaOfPool(block & ~poolMask), block, sizeClass, byteSize);
+        }
+        return block;
+    }
+
+    private void recordRequested(MappedArena arena, long block, int sizeClass, long byteSize) {
+        arena.slack[arena.unitIndex(block)] = (byte) (blockSizes[sizeClass] - byteSize);
+        usage.allocated(byteSize);
     }
 
     /**
@@ -165,7 +171,7 @@ final class Heap {
      *
      * <p>A free block's first word is user-writable once the block is freed, so a write after free
      * could aim the list anywhere: the popped address must be the start of one of the pool's blocks
-     * (inside its span, at a multiple of the block size: a multiply, see {@link #divisibility}) that is
+     * (inside its span, at a multiple of the block size: a multiply, see {@link #blockChecks}) that is
      * not live, or this throws instead of handing out memory the pool does not own. So a block handed out
      * never overlaps a pool header or another live block, and the allocator's own structures stay out of
      * the program's reach (docs/safety.md).
@@ -173,8 +179,8 @@ final class Heap {
     private long takeBlock(MappedArena arena, long pool, int sizeClass) {
         long block = freeBlock(pool);
         long offset = block - pool - headerSize;
-        long magic = divisibility[sizeClass];
-        if (Long.compareUnsigned(offset, blockSpans[sizeClass]) >= 0
+        long magic = blockChecks[2 * sizeClass + 1];
+        if (Long.compareUnsigned(offset, blockChecks[2 * sizeClass]) >= 0
                 || Long.compareUnsigned(offset * magic, magic - 1) > 0 || !arena.markLive(block)) {
             throw repairFreeList(arena, pool, block, sizeClass);
         }
@@ -336,11 +342,7 @@ final class Heap {
                 counters.unmapped();
             }
         }
-        for (int i = 0; i < spareCount; i++) {
-            spares[i].unmap();
-            spares[i] = null;
-        }
-        spareCount = 0;
+        retained.releaseAll();
         usable.clear();
         Arrays.fill(usedPools, 0);
         Arrays.fill(usedPoolArenas, null);
@@ -358,6 +360,7 @@ final class Heap {
         if (collectRemoteFreesForAllocation() > 0 && usedPools[sizeClass] != 0) {
             return takeBlock(usedPoolArenas[sizeClass], usedPools[sizeClass], sizeClass);
         }
+        decayRetained();
         if (usable.isEmpty()) {
             usable.addFirstArena(newArena(requested));
         }
@@ -417,7 +420,21 @@ final class Heap {
         arena.freePools = pool;
         if (usable.increment(arena)) {
             releaseArena(arena);
+        } else {
+            decayRetained();
         }
+    }
+
+    /** Gives back retained arenas whose decay time has passed; a pool-level event, so off the hot path. */
+    private void decayRetained() {
+        if (!retained.isEmpty()) {
+            retained.decay(System.nanoTime());
+        }
+    }
+
+    /** Gives every retained arena back to the OS now; answers how many. */
+    int trim() {
+        return retained.releaseAll();
     }
 
     /**
@@ -448,7 +465,7 @@ final class Heap {
         return new IllegalStateException("free list of pool 0x" + Long.toHexString(pool) + " is corrupt: it links"
                 + " to 0x" + Long.toHexString(block) + ", which is not a free block of the pool (expected the start of"
                 + " a free " + blockSizes[sizeClass] + "-byte block from 0x" + Long.toHexString(pool + headerSize)
-                + " below 0x" + Long.toHexString(pool + headerSize + blockSpans[sizeClass]) + "; was a block written"
+                + " below 0x" + Long.toHexString(pool + headerSize + blockChecks[2 * sizeClass]) + "; was a block written"
                 + " after it was freed?). The list was rebuilt from the live blocks; nothing was allocated.");
     }
 
@@ -493,9 +510,8 @@ final class Heap {
         }
         MappedArena arena;
         try {
-            if (spareCount > 0) {
-                arena = spares[--spareCount];
-                spares[spareCount] = null;
+            if (!retained.isEmpty()) {
+                arena = retained.takeNewest();
                 arena.resetForReuse(index);
             } else {
                 arena = MappedArena.map(this, index, lock != null, requested);
@@ -524,11 +540,7 @@ final class Heap {
         }
         arenaCount--;
         counters.unmapped();
-        if (spareCount < spares.length) {
-            spares[spareCount++] = arena;
-        } else {
-            arena.unmap();
-        }
+        retained.retain(arena, System.nanoTime());
     }
 
     private void releaseSlot(int index) {
@@ -569,14 +581,14 @@ final class Heap {
         void pool(MappedArena arena, long pool, int sizeClass, int liveBlocks, boolean full);
     }
 
-    /** Arenas mapped by this heap now (spares not included). */
+    /** Arenas mapped by this heap now (retained arenas not included). */
     int arenaCount() {
         return arenaCount;
     }
 
     /** Released arenas kept mapped for reuse. */
     int spareCount() {
-        return spareCount;
+        return retained.count();
     }
 
     ArenaCounters counters() {

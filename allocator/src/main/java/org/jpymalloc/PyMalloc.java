@@ -69,6 +69,7 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         private Geometry geometry = Geometry.CPYTHON_3_9;
         private boolean shared;
         private int spareArenas = -1;
+        private java.time.Duration arenaDecay;
         private LeakDetection.Level leakDetection;
         private LeakDetection.Listener leakListener;
         private LeakDetection.AtClose atClose;
@@ -83,12 +84,13 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
         }
 
         /**
-         * How many released arenas a heap keeps mapped for reuse (per stripe when shared). CPython 3.9
-         * unmaps a wholly free arena at once unless it is the last usable one; a workload that empties and
-         * refills arenas then pays {@code mmap}, {@code munmap} and page faults every time. Spares keep up
-         * to this many such arenas mapped and hand them out before mapping new ones; statistics still
-         * count them as reclaimed ({@link MallocStats#spareArenas()} reports them). {@code 0} gives
-         * CPython's policy exactly. Default: 1 MiB worth (4 arenas of 256 KiB, 1 of 1 MiB).
+         * At most how many released arenas a heap keeps mapped for reuse (per stripe when shared), each until
+         * reused unless {@link #arenaDecay} is also set. CPython 3.9 unmaps a wholly free arena at once unless
+         * it is the last usable one; a workload that empties and refills arenas then pays {@code mmap},
+         * {@code munmap} and page faults every time. Retained arenas are handed out before new ones are
+         * mapped; statistics still count them as reclaimed ({@link MallocStats#spareArenas()} reports them).
+         * {@code 0} gives CPython's policy exactly. Default: no count limit, each kept for the
+         * {@linkplain #arenaDecay decay time}.
          *
          * @throws IllegalArgumentException if negative
          */
@@ -97,6 +99,26 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
                 throw new IllegalArgumentException("spareArenas must not be negative: " + spareArenas);
             }
             this.spareArenas = spareArenas;
+            return this;
+        }
+
+        /**
+         * How long a released arena stays mapped for reuse before it goes back to the OS (jemalloc's
+         * {@code dirty_decay_ms}, mimalloc's purge delay): a workload that empties and refills arenas reuses
+         * them warm, and memory a program gave up returns to the OS about this long after. Decay is applied
+         * when the heap works at the pool or arena level (as jemalloc does without background threads): an
+         * idle allocator keeps its retained arenas until it is used again, {@link PyMalloc#trim()}med or
+         * closed. With {@link #spareArenas} also set, both limits apply. Default: 1 second (and no count
+         * limit); {@code Duration.ZERO} unmaps at once, as CPython does.
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder arenaDecay(java.time.Duration decay) {
+            java.util.Objects.requireNonNull(decay, "arenaDecay");
+            if (decay.isNegative()) {
+                throw new IllegalArgumentException("arenaDecay must not be negative: " + decay);
+            }
+            this.arenaDecay = decay;
             return this;
         }
 
@@ -223,6 +245,14 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
             return this;
         }
 
+        private ArenaRetention retention() {
+            if (arenaDecay == null) {
+                return spareArenas >= 0 ? ArenaRetention.spares(spareArenas) : ArenaRetention.defaults();
+            }
+            ArenaRetention decaying = ArenaRetention.decaying(arenaDecay);
+            return new ArenaRetention(spareArenas >= 0 ? spareArenas : decaying.maxArenas(), decaying.decayNanos());
+        }
+
         /**
          * A new allocator; a confined one belongs to the calling thread.
          *
@@ -230,15 +260,15 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
          *     ({@value LeakDetection#LEVEL_PROPERTY}, {@value LeakDetection#AT_CLOSE_PROPERTY}) names no value
          */
         public PyMalloc build() {
-            int spares = spareArenas >= 0 ? spareArenas : Heap.defaultSpareArenas(geometry);
+            ArenaRetention retention = retention();
             HandleSettings handles = new HandleSettings(
                     leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener,
                     atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
             MemoryBudget budget = new MemoryBudget(maxBytes);
             PyMalloc allocator = shared
-                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), spares, handles, budget,
+                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), retention, handles, budget,
                             trackRequestedBytes)
-                    : new ConfinedAllocator(geometry, spares, handles, budget, trackRequestedBytes);
+                    : new ConfinedAllocator(geometry, retention, handles, budget, trackRequestedBytes);
             if (debugHooks) {
                 allocator = new DebugHooks(allocator, handles);
             }
@@ -254,6 +284,15 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
             return allocator;
         }
     }
+
+    /**
+     * Gives every arena the allocator retains for reuse ({@link Builder#arenaDecay}) back to the OS now,
+     * for a program about to go idle. Live blocks are untouched.
+     *
+     * @throws IllegalStateException if the allocator is closed, or, in confined mode, if called from another
+     *     thread
+     */
+    void trim();
 
     /**
      * Allocates {@code byteSize} bytes (as {@link #allocate(long)}) behind a reference-counted
@@ -279,6 +318,46 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
 
     /** Allocates {@code byteSize} zeroed bytes, like {@code calloc}. */
     MemorySegment allocateZeroed(long byteSize);
+
+    /**
+     * The address API: {@link #allocate(long)} without the segment, for programs that keep raw addresses
+     * in their own off-heap structures (LWJGL's {@code nmemAlloc}, Netty's unsafe buffers). The same block,
+     * the same rules; no {@link MemorySegment} is made, so nothing checks accesses through the address: it
+     * gives up lifetime-checked access (docs/design.md, "The address API"). View it as a segment with
+     * {@code MemorySegment.ofAddress(address).reinterpret(byteSize)} (a restricted method).
+     *
+     * @return the block's address, aligned to at least {@link Geometry#alignment()}
+     * @throws IllegalArgumentException if {@code byteSize} is negative
+     * @throws OutOfMemoryError as {@link #allocate(long, long)}
+     */
+    long allocateAddress(long byteSize);
+
+    /**
+     * {@link #allocateAddress(long)} aligned to {@code byteAlignment}, as {@link #allocate(long, long)}.
+     *
+     * @throws IllegalArgumentException if {@code byteSize} is negative or {@code byteAlignment} is not a
+     *     positive power of two
+     */
+    long allocateAddress(long byteSize, long byteAlignment);
+
+    /**
+     * Frees the block at {@code address}, validated exactly as {@link #free(MemorySegment)}: a double free,
+     * an interior address, a pool header or an address this allocator did not hand out throws
+     * {@link IllegalArgumentException} naming the address and what it is, and nothing changes. (With no
+     * segment there is no scope to compare: an address freed, its arena unmapped and the range mapped
+     * again for a new block is that new block's address.)
+     */
+    void freeAddress(long address);
+
+    /**
+     * {@link #reallocate(MemorySegment, long)} by address: pymalloc's realloc rule, the contents kept up to
+     * the smaller size; the old address must no longer be used when the block moves.
+     *
+     * @return the block's address, old or new
+     * @throws IllegalArgumentException if {@code byteSize} is negative or {@code address} is not a live
+     *     block of this allocator; the block is then untouched
+     */
+    long reallocateAddress(long address, long byteSize);
 
     /**
      * Resizes a block, keeping its contents up to the smaller size. A pool block stays in place when the

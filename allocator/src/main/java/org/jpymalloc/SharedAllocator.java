@@ -45,24 +45,21 @@ final class SharedAllocator implements PyMalloc {
     private final HandleSettings handles;
 
     SharedAllocator(Geometry geometry) {
-        this(geometry, defaultStripes(), Heap.defaultSpareArenas(geometry));
+        this(geometry, defaultStripes(), ArenaRetention.defaults(), HandleSettings.defaults(), MemoryBudget.unlimited(),
+                false);
     }
 
-    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas) {
-        this(geometry, stripeCount, spareArenas, HandleSettings.defaults(), MemoryBudget.unlimited(), false);
-    }
-
-    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget,
-                    boolean trackRequested) {
-        this(geometry, stripeCount, spareArenas, handles, budget, trackRequested, defaultBiasQuietOps());
+    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, HandleSettings handles,
+                    MemoryBudget budget, boolean trackRequested) {
+        this(geometry, stripeCount, retention, handles, budget, trackRequested, defaultBiasQuietOps());
     }
 
     /**
-     * {@code spareArenas} is per stripe; {@code budget} is shared by every stripe and the system path;
+     * {@code retention} is per stripe; {@code budget} is shared by every stripe and the system path;
      * {@code biasQuietOps} is the stripes' owner-bias policy ({@link StripeLock#StripeLock(int)}).
      */
-    SharedAllocator(Geometry geometry, int stripeCount, int spareArenas, HandleSettings handles, MemoryBudget budget,
-                    boolean trackRequested, int biasQuietOps) {
+    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, HandleSettings handles,
+                    MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
@@ -72,7 +69,7 @@ final class SharedAllocator implements PyMalloc {
         ArenaCounters counters = new ArenaCounters();
         this.stripes = new Heap[stripeCount];
         for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, spareArenas, budget,
+            stripes[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, budget,
                     new Usage(), trackRequested);
         }
         this.system = new SystemPath(true, budget, new Usage());
@@ -148,6 +145,37 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
+    @Override
+    public long allocateAddress(long byteSize) {
+        return allocateAddress(byteSize, 1);
+    }
+
+    @Override
+    public long allocateAddress(long byteSize, long byteAlignment) {
+        if (byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
+                && (byteAlignment & (byteAlignment - 1)) == 0) {
+            return allocateBlockFromPool(byteSize);
+        }
+        Checks.sizeAndAlignment(byteSize, byteAlignment);
+        return allocateFromSystem(byteSize, byteAlignment, false).address();
+    }
+
+    /** {@link #allocateFromPool} for the address API. */
+    private long allocateBlockFromPool(long byteSize) {
+        Thread me = Thread.currentThread();
+        Heap heap = stripeOf(me);
+        int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return allocateUnderLock(heap, sizeClass, byteSize, me).address();
+        }
+        try {
+            return heap.allocateBlock(sizeClass, byteSize);
+        } finally {
+            owner.exit();
+        }
+    }
+
     private MemorySegment allocateFromSystem(long byteSize, long byteAlignment, boolean zeroed) {
         systemLock.lock();
         try {
@@ -168,6 +196,16 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
+    /** {@link #free} without a segment: every check but the scope's (there is none), the same paths. */
+    @Override
+    public void freeAddress(long address) {
+        Thread me = Thread.currentThread();
+        MappedArena arena = stripeOf(me).cachedArena(address);
+        if (arena == null || !freeInArena(null, arena, address, me)) {
+            freeWithoutCache(null, address, me);
+        }
+    }
+
     /**
      * Off the hot path: the arena from the map (the cache missed, or its arena was released, and its
      * range possibly remapped, before we locked it), or the system path.
@@ -175,9 +213,9 @@ final class SharedAllocator implements PyMalloc {
     private void freeWithoutCache(MemorySegment segment, long address, Thread me) {
         MappedArena arena = arenaMap.lookup(address);
         if (arena == null) {
-            freeFromSystem(segment);
+            freeFromSystem(segment, address);
         } else if (!freeInArena(segment, arena, address, me)) {
-            throw notAPoolBlock(segment, arena);
+            throw notAPoolBlock(segment, address, arena);
         }
     }
 
@@ -206,7 +244,7 @@ final class SharedAllocator implements PyMalloc {
      * already pending): the lock path then decides, and says what the segment is.
      */
     private static boolean freeRemotely(MemorySegment segment, MappedArena arena, long address) {
-        if (!arena.mapped || !arena.owns(segment) || !arena.heap.isLiveBlock(arena, address)
+        if (!arena.mapped || !isOf(arena, segment) || !arena.heap.isLiveBlock(arena, address)
                 || !arena.markRemotePending(address)) {
             return false;
         }
@@ -230,46 +268,72 @@ final class SharedAllocator implements PyMalloc {
         if (!arena.mapped) {
             return false;
         }
-        if (!arena.owns(segment) || !arena.heap.free(arena, address)) { // a pending block is not free-able
-            throw notAPoolBlock(segment, arena);
+        if (!isOf(arena, segment) || !arena.heap.free(arena, address)) { // a pending block is not free-able
+            throw notAPoolBlock(segment, address, arena);
         }
         return true;
+    }
+
+    /** Whether {@code segment} was sliced from {@code arena}; null (the address API) has no scope to check. */
+    private static boolean isOf(MappedArena arena, MemorySegment segment) {
+        return segment == null || arena.owns(segment);
     }
 
     private Heap stripeOf(Thread thread) {
         return stripes[(int) thread.threadId() & stripeMask];
     }
 
-    private void freeFromSystem(MemorySegment segment) {
-        Checks.requireNative(segment);
+    private void freeFromSystem(MemorySegment segment, long address) {
+        if (segment != null) {
+            Checks.requireNative(segment);
+        }
         systemLock.lock();
         try {
             checkOpen();
-            system.free(system.blockOf(segment));
+            system.free(systemBlock(segment, address));
         } finally {
             systemLock.unlock();
         }
     }
 
-    /** Under the arena's heap lock: what the segment is, when it is not a live block of the arena. */
-    private static IllegalArgumentException notAPoolBlock(MemorySegment segment, MappedArena arena) {
+    /** Under the system lock: the block behind {@code segment}, or at {@code address} when it is null. */
+    private SystemPath.Block systemBlock(MemorySegment segment, long address) {
+        return segment != null ? system.blockOf(segment) : system.blockAt(address);
+    }
+
+    /**
+     * Under the arena's heap lock: what the segment (or, when it is null, the address) is, when it is not
+     * a live block of the arena.
+     */
+    private static IllegalArgumentException notAPoolBlock(MemorySegment segment, long address, MappedArena arena) {
+        String what;
         if (!arena.mapped) {
-            return Checks.badSegment(segment, "belongs to memory already freed: its arena was returned to the OS");
+            what = "belongs to memory already freed: its arena was returned to the OS";
+        } else if (arena.isRemotePending(address)) {
+            what = "was already freed (double free): another thread freed it, and it waits to be collected";
+        } else {
+            what = segment != null ? BlockDiagnosis.describe(arena.heap, arena, segment)
+                    : BlockDiagnosis.describe(arena.heap, arena, address);
         }
-        if (arena.isRemotePending(segment.address())) {
-            return Checks.badSegment(segment, "was already freed (double free): another thread freed it, and it "
-                    + "waits to be collected");
-        }
-        return Checks.badSegment(segment, BlockDiagnosis.describe(arena.heap, arena, segment));
+        return segment != null ? Checks.badSegment(segment, what) : Checks.badAddress(address, what);
     }
 
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
-        long address = segment.address();
+        return reallocate(segment, segment.address(), newByteSize);
+    }
+
+    @Override
+    public long reallocateAddress(long address, long byteSize) {
+        return reallocate(null, address, byteSize).address();
+    }
+
+    /** {@code segment}: the caller's, or null for the address API (then only the address is checked). */
+    private MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
         Checks.newSize(newByteSize);
         MappedArena arena = arenaMap.lookup(address);
         if (arena == null) {
-            return reallocateOnSystem(segment, newByteSize);
+            return reallocateOnSystem(segment, address, newByteSize);
         }
         long blockSize;
         Heap heap = arena.heap;
@@ -282,9 +346,9 @@ final class SharedAllocator implements PyMalloc {
             if (owner == null) {
                 checkOpenAndCollect(heap);
             }
-            if (!arena.owns(segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
+            if (!isOf(arena, segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
                     || arena.isRemotePending(address)) {
-                throw notAPoolBlock(segment, arena);
+                throw notAPoolBlock(segment, address, arena);
             }
             blockSize = heap.blockSize(address);
             if (heap.resizeInPlace(arena, address, blockSize, newByteSize)) {
@@ -313,7 +377,11 @@ final class SharedAllocator implements PyMalloc {
             throw raced;
         }
         try {
-            free(segment);
+            if (segment != null) {
+                free(segment);
+            } else {
+                freeAddress(address);
+            }
         } catch (IllegalArgumentException racedWithAnotherFree) {
             free(moved);
             throw racedWithAnotherFree;
@@ -321,12 +389,14 @@ final class SharedAllocator implements PyMalloc {
         return moved;
     }
 
-    private MemorySegment reallocateOnSystem(MemorySegment segment, long newByteSize) {
-        Checks.requireNative(segment);
+    private MemorySegment reallocateOnSystem(MemorySegment segment, long address, long newByteSize) {
+        if (segment != null) {
+            Checks.requireNative(segment);
+        }
         systemLock.lock();
         try {
             checkOpen();
-            return system.reallocate(system.blockOf(segment), newByteSize);
+            return system.reallocate(systemBlock(segment, address), newByteSize);
         } finally {
             systemLock.unlock();
         }
@@ -394,6 +464,20 @@ final class SharedAllocator implements PyMalloc {
             unlockAll();
         }
         LeakDetection.reportAtClose(statsAtClose, handles.atClose());
+    }
+
+    /** Each stripe's retained arenas go back to the OS, under its lock with its owner kept out. */
+    @Override
+    public void trim() {
+        for (Heap heap : stripes) {
+            heap.lock.lockExcludingOwner();
+            try {
+                checkOpen();
+                heap.trim();
+            } finally {
+                heap.lock.releaseExcludingOwner();
+            }
+        }
     }
 
     /** Checks every stripe's invariants, each under its lock with its owner kept out; for tests. */

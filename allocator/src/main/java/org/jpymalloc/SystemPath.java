@@ -82,6 +82,15 @@ final class SystemPath {
         return live.get(address);
     }
 
+    /** The live system block at {@code address} (the address API), or an exception saying it is none. */
+    Block blockAt(long address) {
+        Block block = live.get(address);
+        if (block == null) {
+            throw Checks.badAddress(address, "was never allocated by this allocator (or was already freed)");
+        }
+        return block;
+    }
+
     /**
      * The live system block behind {@code segment} (a native segment no arena owns), or an
      * {@link IllegalArgumentException} saying what the segment is.

@@ -44,13 +44,40 @@ final class TracingAllocator extends Decorator {
         return traced(moved);
     }
 
+    @Override
+    public long allocateAddress(long byteSize) {
+        return allocateAddress(byteSize, 1);
+    }
+
+    @Override
+    public long allocateAddress(long byteSize, long byteAlignment) {
+        return traced(inner.allocateAddress(byteSize, byteAlignment), byteSize);
+    }
+
+    @Override
+    public void freeAddress(long address) {
+        inner.freeAddress(address);
+        tracer.freed(address);
+    }
+
+    @Override
+    public long reallocateAddress(long address, long byteSize) {
+        long moved = inner.reallocateAddress(address, byteSize);
+        tracer.freed(address);
+        return traced(moved, byteSize);
+    }
+
     private MemorySegment traced(MemorySegment segment) {
-        if (tracer.sample()) {
-            AllocationTracer.Entry entry = tracer.allocated(segment.address(), segment.byteSize());
-            JfrEvents.allocation(segment.byteSize(), inner.geometry().sizeClassIndex(segment.byteSize()),
-                    () -> tracer.traceback(entry));
-        }
+        traced(segment.address(), segment.byteSize());
         return segment;
+    }
+
+    private long traced(long address, long byteSize) {
+        if (tracer.sample()) {
+            AllocationTracer.Entry entry = tracer.allocated(address, byteSize);
+            JfrEvents.allocation(byteSize, inner.geometry().sizeClassIndex(byteSize), () -> tracer.traceback(entry));
+        }
+        return address;
     }
 
 

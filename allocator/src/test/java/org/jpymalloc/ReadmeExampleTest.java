@@ -33,6 +33,20 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void theReadmeAddressExampleWorks() {
+        try (PyMalloc heap = PyMalloc.ofConfined()) {
+            long node = heap.allocateAddress(48);                  // a pool block, no MemorySegment made
+            MemorySegment view = MemorySegment.ofAddress(node).reinterpret(48); // when you need to read or write it
+            view.set(JAVA_INT, 44, 9);
+            node = heap.reallocateAddress(node, 64);               // same realloc rule
+            assertEquals(9, MemorySegment.ofAddress(node).reinterpret(64).get(JAVA_INT, 44));
+            heap.freeAddress(node);                                // double, interior, foreign: IllegalArgumentException
+            long freed = node;
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> heap.freeAddress(freed));
+        }
+    }
+
+    @Test
     void theReadmeSafetyExampleWorks() {
         try (PyMalloc heap = PyMalloc.builder().shared(true)
                 .leakDetection(LeakDetection.Level.ALL)        // report dropped handles with their stacks

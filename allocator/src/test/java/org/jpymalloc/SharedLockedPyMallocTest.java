@@ -9,7 +9,7 @@ class SharedLockedPyMallocTest extends AbstractPyMallocContractTest {
 
     @Override
     protected PyMalloc create(Geometry geometry) {
-        return new SharedAllocator(geometry, SharedAllocator.defaultStripes(), Heap.defaultSpareArenas(geometry),
+        return new SharedAllocator(geometry, SharedAllocator.defaultStripes(), ArenaRetention.defaults(),
                 HandleSettings.defaults(), MemoryBudget.unlimited(), false, -1);
     }
 
