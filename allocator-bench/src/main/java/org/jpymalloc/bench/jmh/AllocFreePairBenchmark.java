@@ -22,13 +22,16 @@ import java.lang.foreign.ValueLayout;
  * Question: what does one allocate, write one long, free round trip cost, per allocator, per size?
  *
  * <p>Every peer hands the caller something it can write through and then frees it: a
- * {@link MemorySegment} of the requested size (jpymalloc, malloc and mimalloc wrapped with
- * {@code reinterpret}, a fresh confined {@link Arena}), or a pooled direct {@link ByteBuf} (Netty). The
- * write keeps the memory honest: a result no one touches could be optimised into less than an allocation.
- * Each method spells its body out, so that every peer has the same call shape: routing some of them
- * through one helper method changed their figures (one more inlining level against C2's budget; see
- * docs/benchmarks.md), which is why the bodies repeat.
- * {@code mallocRawAddress} shows what the segment wrapper costs malloc.
+ * {@link MemorySegment} of the requested size (jpymalloc; malloc, mimalloc and tcmalloc wrapped with
+ * {@code reinterpret}; a fresh confined {@link Arena}, which also zeroes the block), or a pooled direct
+ * {@link ByteBuf} (Netty, its thread cache on for JMH's threads: {@link BenchmarkDefaults}). The address
+ * rows ({@code jpymallocAddress}, {@code mallocRawAddress}) hand out a raw address and write through it.
+ * C allocators are called through critical downcalls ({@link NativePeers}); {@code mallocPlainDowncall}
+ * is glibc through plain downcalls, what a naive binding pays. The write keeps the memory honest: a result
+ * no one touches could be optimised into less than an allocation. Each method spells its body out, so
+ * that every peer has the same call shape: routing some of them through one helper method changed their
+ * figures (one more inlining level against C2's budget; see docs/benchmarks.md), which is why the bodies
+ * repeat.
  */
 @State(Scope.Thread)
 public class AllocFreePairBenchmark extends BenchmarkDefaults {
@@ -58,7 +61,13 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     private MemorySegment residentTracking;
     private MemorySegment residentShared;
     private NativePeers.CAllocator libc;
+    private NativePeers.CAllocator libcPlain;
     private NativePeers.CAllocator mimalloc;
+    private NativePeers.CAllocator tcmalloc;
+    private long residentTcmalloc;
+    private long residentAddress;
+    /** The whole address space, for the address rows' writes (a constant: its checks fold away). */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private PooledByteBufAllocator netty;
     private long counter;
 
@@ -71,7 +80,9 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         tracingSampled = PyMalloc.builder().tracing(10).tracingSampling(100).atClose(LeakDetection.AtClose.IGNORE)
                 .build();
         libc = NativePeers.libc();
+        libcPlain = NativePeers.libc(NativePeers.Calling.PLAIN);
         mimalloc = NativePeers.mimalloc().orElse(null);
+        tcmalloc = NativePeers.tcmalloc().orElse(null);
         netty = PooledByteBufAllocator.DEFAULT;
         if (resident > 0) {
             residentPymalloc = pymalloc.allocate(size);
@@ -81,6 +92,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
             tracingSampled.allocate(size);
             residentLibc = libc.malloc(size);
             residentMimalloc = mimalloc == null ? 0 : mimalloc.malloc(size);
+            residentTcmalloc = tcmalloc == null ? 0 : tcmalloc.malloc(size);
+            residentAddress = pymalloc.allocateAddress(size);
             residentNetty = netty.directBuffer(size);
         }
     }
@@ -95,6 +108,10 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
             if (mimalloc != null) {
                 mimalloc.free(residentMimalloc);
             }
+            if (tcmalloc != null) {
+                tcmalloc.free(residentTcmalloc);
+            }
+            pymalloc.freeAddress(residentAddress);
             residentNetty.release();
         }
         pymalloc.close();
@@ -189,10 +206,29 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         return s.address();
     }
 
+    /** glibc through plain downcalls: what a naive binding pays (a thread-state transition per call). */
+    @Benchmark
+    public long mallocPlainDowncall() {
+        MemorySegment s = libcPlain.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        libcPlain.free(s.address());
+        return s.address();
+    }
+
+    /** The address API: no segment made; the write goes through a raw address, as its users write. */
+    @Benchmark
+    public long jpymallocAddress() {
+        long address = pymalloc.allocateAddress(size);
+        EVERYTHING.set(ValueLayout.JAVA_LONG, address, ++counter);
+        pymalloc.freeAddress(address);
+        return address;
+    }
+
+    /** glibc's peer of {@link #jpymallocAddress()}: addresses only. */
     @Benchmark
     public long mallocRawAddress() {
         long address = libc.malloc(size);
-        MemorySegment.NULL.reinterpret(Long.MAX_VALUE).set(ValueLayout.JAVA_LONG, address, ++counter);
+        EVERYTHING.set(ValueLayout.JAVA_LONG, address, ++counter);
         libc.free(address);
         return address;
     }
@@ -202,6 +238,14 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         MemorySegment s = mimallocPeer().allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         mimalloc.free(s.address());
+        return s.address();
+    }
+
+    @Benchmark
+    public long tcmalloc() {
+        MemorySegment s = tcmallocPeer().allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        tcmalloc.free(s.address());
         return s.address();
     }
 
@@ -221,6 +265,13 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         int capacity = buf.capacity();
         buf.release();
         return capacity;
+    }
+
+    private NativePeers.CAllocator tcmallocPeer() {
+        if (tcmalloc == null) {
+            throw new IllegalStateException("libtcmalloc_minimal.so.4 is not installed (apt-get install libtcmalloc-minimal4)");
+        }
+        return tcmalloc;
     }
 
     private NativePeers.CAllocator mimallocPeer() {

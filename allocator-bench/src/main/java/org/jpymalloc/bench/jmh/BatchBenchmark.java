@@ -19,8 +19,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Question: with 1,000 blocks live at once, what does each allocation plus its later free cost? Each
- * invocation allocates {@value #BATCH} blocks (writing one long into each), then frees them in the same
- * order; the figure is per allocate+free pair.
+ * invocation allocates {@value #BATCH} blocks (writing one long into each), keeps them in an array, then
+ * frees them in the same order; the figure is per allocate+free pair. C allocators through critical
+ * downcalls; the address rows keep raw addresses ({@code jpymallocAddress}, {@code mallocRawAddress}).
  */
 @State(Scope.Thread)
 public class BatchBenchmark extends BenchmarkDefaults {
@@ -33,8 +34,11 @@ public class BatchBenchmark extends BenchmarkDefaults {
     private PyMalloc pymalloc;
     private NativePeers.CAllocator libc;
     private NativePeers.CAllocator mimalloc;
+    private NativePeers.CAllocator tcmalloc;
     private PooledByteBufAllocator netty;
     private final MemorySegment[] segments = new MemorySegment[BATCH];
+    private final long[] addresses = new long[BATCH];
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private final Arena[] arenas = new Arena[BATCH];
     private final ByteBuf[] buffers = new ByteBuf[BATCH];
 
@@ -44,6 +48,8 @@ public class BatchBenchmark extends BenchmarkDefaults {
         libc = NativePeers.libc();
         mimalloc = NativePeers.mimalloc()
                 .orElseThrow(() -> new IllegalStateException("libmimalloc.so.2 is not installed"));
+        tcmalloc = NativePeers.tcmalloc()
+                .orElseThrow(() -> new IllegalStateException("libtcmalloc_minimal.so.4 is not installed"));
         netty = PooledByteBufAllocator.DEFAULT;
     }
 
@@ -70,8 +76,46 @@ public class BatchBenchmark extends BenchmarkDefaults {
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
+    public long jpymallocAddress() {
+        for (int i = 0; i < BATCH; i++) {
+            long address = pymalloc.allocateAddress(size);
+            EVERYTHING.set(ValueLayout.JAVA_LONG, address, i);
+            addresses[i] = address;
+        }
+        long sum = 0;
+        for (int i = 0; i < BATCH; i++) {
+            sum += addresses[i];
+            pymalloc.freeAddress(addresses[i]);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long mallocRawAddress() {
+        for (int i = 0; i < BATCH; i++) {
+            long address = libc.malloc(size);
+            EVERYTHING.set(ValueLayout.JAVA_LONG, address, i);
+            addresses[i] = address;
+        }
+        long sum = 0;
+        for (int i = 0; i < BATCH; i++) {
+            sum += addresses[i];
+            libc.free(addresses[i]);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
     public long malloc() {
         return cBatch(libc);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long tcmalloc() {
+        return cBatch(tcmalloc);
     }
 
     @Benchmark

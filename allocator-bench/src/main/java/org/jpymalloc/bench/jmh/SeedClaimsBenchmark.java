@@ -29,7 +29,8 @@ import org.openjdk.jmh.infra.Blackhole;
  */
 @State(Scope.Thread)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", BenchmarkDefaults.NETTY_CACHE, "-Xms1g", "-Xmx1g",
+    "-XX:+AlwaysPreTouch"})
 public class SeedClaimsBenchmark extends BenchmarkDefaults {
 
     private static final int MILLION = 1_000_000;

@@ -62,7 +62,7 @@ public final class ForkedReplay {
             command.add(binaryTrace.toString());
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            if (spec.name().equals("jemalloc")) {
+            if (spec.name().startsWith("jemalloc")) {
                 Path jemalloc = NativePeers.libraryPath("libjemalloc.so.2").orElseThrow(() ->
                         new Replayer.UnavailableException("jemalloc: libjemalloc.so.2 is not installed "
                                 + "(apt-get install libjemalloc2)"));

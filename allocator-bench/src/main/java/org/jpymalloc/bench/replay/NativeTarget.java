@@ -60,6 +60,11 @@ final class NativeTarget implements ReplayTarget {
     }
 
     @Override
+    public String calling() {
+        return peer.calling().description();
+    }
+
+    @Override
     public void close() {
         freeAll();
     }

@@ -61,6 +61,11 @@ final class PyMallocTarget implements ReplayTarget {
     }
 
     @Override
+    public String calling() {
+        return "Java calls: PyMalloc.allocate, free and reallocate on segments";
+    }
+
+    @Override
     public String memoryDescription() {
         return "jpymalloc stats: arenas mapped (spares included) x arena size + bytes of blocks on the system path";
     }

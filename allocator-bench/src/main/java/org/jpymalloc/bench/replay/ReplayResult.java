@@ -19,6 +19,7 @@ import org.jpymalloc.bench.trace.TraceNoise;
  * @param peakLiveBytes the most requested bytes live at once (exact, from the trace)
  * @param finalLiveBytes requested bytes live after the last event
  * @param memoryDescription what "mapped" means for this allocator
+ * @param calling how the replay called the allocator (a C allocator: critical or plain downcalls)
  * @param series the sampled time series
  * @param debugMallocStats jpymalloc's {@code sys._debugmallocstats()} text at the end, or null
  * @param statsJson jpymalloc's {@code MallocStats.toJson()} at the end, or null
@@ -27,20 +28,20 @@ import org.jpymalloc.bench.trace.TraceNoise;
  */
 public record ReplayResult(String allocator, String trace, int events, long[] kinds, TraceNoise noise,
                            long[] runNanos, long[] runFaults, long peakMappedBytes, long finalMappedBytes, long peakLiveBytes,
-                           long finalLiveBytes, String memoryDescription, Series series, String debugMallocStats,
+                           long finalLiveBytes, String memoryDescription, String calling, Series series, String debugMallocStats,
                            String statsJson, OccupancyGrid occupancyAtEnd, OccupancyGrid occupancyAtPeak) implements Serializable {
 
     ReplayResult withRuns(long[] nanos, long[] faults) {
         return new ReplayResult(allocator, trace, events, kinds, noise, nanos, faults, peakMappedBytes,
                 finalMappedBytes,
-                peakLiveBytes, finalLiveBytes, memoryDescription, series, debugMallocStats, statsJson, occupancyAtEnd,
+                peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats, statsJson, occupancyAtEnd,
                 occupancyAtPeak);
     }
 
     /** The same result, naming the trace by {@code source} (a child JVM read a temporary copy). */
     public ReplayResult withTrace(String source) {
         return new ReplayResult(allocator, source, events, kinds, noise, runNanos, runFaults, peakMappedBytes,
-                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, series, debugMallocStats, statsJson,
+                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats, statsJson,
                 occupancyAtEnd, occupancyAtPeak);
     }
 

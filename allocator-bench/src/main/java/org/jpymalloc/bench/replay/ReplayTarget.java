@@ -21,6 +21,9 @@ public interface ReplayTarget extends AutoCloseable {
     /** What {@link #mappedBytes()} measures. */
     String memoryDescription();
 
+    /** How the replay calls the allocator (for a C allocator: which kind of downcall). */
+    String calling();
+
     @Override
     void close();
 }

@@ -107,7 +107,7 @@ public final class Replayer {
         if (spec.isJpymalloc()) {
             return java.util.Optional.empty();
         }
-        if (forked && spec.name().equals("jemalloc")) {
+        if (forked && spec.name().startsWith("jemalloc")) {
             return NativePeers.libraryPath("libjemalloc.so.2").isPresent() ? java.util.Optional.empty()
                     : java.util.Optional.of("jemalloc: libjemalloc.so.2 is not installed (apt-get install libjemalloc2)");
         }
@@ -193,7 +193,7 @@ public final class Replayer {
             OccupancyGrid atEnd = jpymalloc == null ? null : OccupancyGrid.of(jpymalloc.occupancy(), length);
             target.freeAll();
             return new ReplayResult(spec.label(), trace.source(), length, trace.countsByKind(), trace.noise(), new long[0], new long[0],
-                    peakMapped, finalMapped, peakLive, live, target.memoryDescription(), series.build(),
+                    peakMapped, finalMapped, peakLive, live, target.memoryDescription(), target.calling(), series.build(),
                     end == null ? null : end.toDebugMallocStats(), end == null ? null : end.toJson(), atEnd,
                     atPeak);
         }

@@ -43,6 +43,10 @@ public final class ResultFormat {
             for (ReplayResult r : results) {
                 out.append("  ").append(r.allocator()).append(": ").append(r.memoryDescription()).append('\n');
             }
+            out.append("how each allocator is called:\n");
+            for (ReplayResult r : results) {
+                out.append("  ").append(r.allocator()).append(": ").append(r.calling()).append('\n');
+            }
         }
         return out.toString();
     }
@@ -83,7 +87,7 @@ public final class ResultFormat {
         json.key("runNanos").values(r.runNanos()).key("runMinorFaults").values(r.runFaults());
         json.field("peakMappedBytes", r.peakMappedBytes()).field("finalMappedBytes", r.finalMappedBytes())
                 .field("peakLiveBytes", r.peakLiveBytes()).field("finalLiveBytes", r.finalLiveBytes())
-                .field("memory", r.memoryDescription());
+                .field("memory", r.memoryDescription()).field("calling", r.calling());
         Series s = r.series();
         json.key("series").open('{').field("every", s.every()).key("events").values(s.events())
                 .key("mappedBytes").values(s.mappedBytes()).key("liveBytes").values(s.liveBytes()).close('}');

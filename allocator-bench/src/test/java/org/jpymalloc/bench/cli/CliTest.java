@@ -168,6 +168,21 @@ class CliTest {
         assertTrue(noCommand.err().startsWith("Usage: jpymalloc-bench"), noCommand.err());
     }
 
+    /** Shapes at the limits of Geometry's bookkeeping replay the whole trace; one past a limit is refused. */
+    @Test
+    void customGeometriesAtEveryLimitReplayAndOnePastALimitIsRefused() {
+        for (String geometry : new String[] {"arena=4K,pool=2K,alignment=8,threshold=992",
+                "arena=256K,pool=4K,alignment=8,threshold=1024", "arena=256K,pool=8K,alignment=256,threshold=1024",
+                "arena=1M,pool=512K,alignment=32,threshold=128"}) {
+            Run run = run("stats", "--geometry", geometry, TRACE);
+            assertEquals(0, run.exit(), geometry + ": " + run.err());
+            assertTrue(run.out().contains("Total"), run.out());
+        }
+        Run refused = run("stats", "--geometry", "arena=256K,pool=4K,alignment=8,threshold=2016", TRACE);
+        assertEquals(2, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("smallRequestThreshold must be at most 1024"), refused.err());
+    }
+
     @Test
     void everyCommandHasHelp() {
         for (String command : new String[] {"stats", "replay", "compare", "plot", "convert"}) {
