@@ -61,6 +61,8 @@ final class Heap {
      */
     private final long[] blockChecks;
     private final long[] usedPools;
+    /** Pools on each class's used list (kept on the Java heap: deciding a deferral reads no pool header). */
+    private final int[] usedPoolCounts;
     /** The arena of each class's head pool, so that allocation need not read the pool's arena index. */
     private final MappedArena[] usedPoolArenas;
     private final UsableArenas usable;
@@ -83,6 +85,12 @@ final class Heap {
     private int arenaSlotsUsed;
 
     private int arenaCount;
+    /** An emptied pool whose retirement is deferred ({@link #emptied}), its arena and class; 0 if none. */
+    private long deferredPool;
+    private MappedArena deferredArena;
+    private int deferredClass;
+    /** Whether emptied pools may be deferred; tests turn it off to compare with CPython's eager retirement. */
+    boolean deferEmptyPools = true;
     /** Wholly free arenas CPython's policy released that stay mapped for a while ({@link RetainedArenas}). */
     private final RetainedArenas retained;
 
@@ -120,6 +128,7 @@ final class Heap {
         }
         this.usedPools = new long[geometry.sizeClassCount()];
         this.usedPoolArenas = new MappedArena[geometry.sizeClassCount()];
+        this.usedPoolCounts = new int[geometry.sizeClassCount()];
         this.usable = new UsableArenas(geometry);
         this.arenaMap = arenaMap;
         this.counters = counters;
@@ -186,7 +195,11 @@ final class Heap {
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
-        count(pool, count(pool) + 1);
+        int count = count(pool);
+        if (count == 0) {
+            deferredPool = 0; // the only way here with an empty pool, besides a new pool: the deferred one, reused
+        }
+        count(pool, count + 1);
         if (next == 0) {
             extendOrRetire(pool, sizeClass);
         }
@@ -213,12 +226,61 @@ final class Heap {
         count(pool, count);
         if (last == 0) {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
-            pushUsed(arena, pool, PoolHeader.sizeClassIndex(pool));
+            pushUsed(arena, pool, arena.poolClassOf(block));
         } else if (count == 0) {
-            unlinkUsed(pool, PoolHeader.sizeClassIndex(pool));
-            retireEmptyPool(arena, pool);
+            emptied(arena, pool, arena.poolClassOf(block));
         }
         return true;
+    }
+
+    /**
+     * A pool's last block was freed. CPython retires it at once (off its class list, to the front of its
+     * arena's free pools, the arena re-sorted); when the class's next allocation would take it straight
+     * back, the retirement is <em>deferred</em> instead (mimalloc retires pages with a delay): the pool stays
+     * its class's current pool, and a program whose only block of a class comes and goes does not pay for
+     * the pool's round trip on every pair. Exactly CPython's state is restored ({@link #settleDeferred})
+     * before anything that could tell the difference.
+     */
+    private void emptied(MappedArena arena, long pool, int sizeClass) {
+        settleDeferred();
+        if (deferEmptyPools && retiresToHead(arena, sizeClass)) {
+            deferredPool = pool;
+            deferredArena = arena;
+            deferredClass = sizeClass;
+        } else {
+            unlinkUsed(pool, sizeClass);
+            retireEmptyPool(arena, pool);
+        }
+    }
+
+    /**
+     * Whether retiring {@code pool} now would make it the pool the next new-pool request takes, with
+     * nothing else changed: it is its class's only used pool (so that class's next allocation asks for a
+     * new pool), and its arena is the usable head and stays the head, unreleased, after one more free pool
+     * (the arena after it on the usable list has another free-pool count, so no re-sort moves it, and it is
+     * not a wholly free arena that CPython would release). Then CPython would take it straight back, from the
+     * front of that arena's free pools, for the same class ("luckily", no re-initialisation).
+     */
+    private boolean retiresToHead(MappedArena arena, int sizeClass) {
+        MappedArena next = arena.nextUsable;
+        return usedPoolCounts[sizeClass] == 1 && usable.head() == arena
+                && (next == null || next.freePoolCount != arena.freePoolCount
+                        && arena.freePoolCount + 1 < arena.totalPools);
+    }
+
+    /**
+     * Retires the deferred empty pool, if any, as CPython did when it emptied. Called before every
+     * arena-level step (a pool emptied or taken, statistics, invariants, close): none ran since it was
+     * deferred, so the result is exactly CPython's.
+     */
+    void settleDeferred() {
+        long pool = deferredPool;
+        if (pool != 0) {
+            deferredPool = 0;
+            unlinkUsed(pool, deferredClass);
+            retireEmptyPool(deferredArena, pool);
+            deferredArena = null;
+        }
     }
 
     /** The arena owning {@code address} (this heap's or, in a shared map, another's), or null; never reads memory. */
@@ -333,6 +395,8 @@ final class Heap {
 
     /** Unmaps every arena; every segment handed out becomes inaccessible. */
     void releaseAll() {
+        deferredPool = 0;
+        deferredArena = null;
         for (int i = 0; i < arenaSlotsUsed; i++) {
             MappedArena arena = arenas[i];
             if (arena != null) {
@@ -346,6 +410,7 @@ final class Heap {
         usable.clear();
         Arrays.fill(usedPools, 0);
         Arrays.fill(usedPoolArenas, null);
+        Arrays.fill(usedPoolCounts, 0);
         lastArena = null;
         arenaCount = 0;
     }
@@ -360,6 +425,7 @@ final class Heap {
         if (collectRemoteFreesForAllocation() > 0 && usedPools[sizeClass] != 0) {
             return takeBlock(usedPoolArenas[sizeClass], usedPools[sizeClass], sizeClass);
         }
+        settleDeferred();
         decayRetained();
         if (usable.isEmpty()) {
             usable.addFirstArena(newArena(requested));
@@ -470,6 +536,7 @@ final class Heap {
     }
 
     private void pushUsed(MappedArena arena, long pool, int sizeClass) {
+        usedPoolCounts[sizeClass]++;
         long head = usedPools[sizeClass];
         if (head == 0) {
             nextPool(pool, pool);
@@ -486,6 +553,7 @@ final class Heap {
     }
 
     private void unlinkUsed(long pool, int sizeClass) {
+        usedPoolCounts[sizeClass]--;
         long next = nextPool(pool);
         if (next == pool) {
             usedPools[sizeClass] = 0;
@@ -554,11 +622,13 @@ final class Heap {
 
     /** Checks every invariant of the heap; see {@link HeapInvariants}. */
     void checkInvariants() {
+        settleDeferred();
         HeapInvariants.check(this);
     }
 
     /** Walks every carved pool of every arena, like {@code _PyObject_DebugMallocStats}. */
     void visitPools(PoolVisitor visitor) {
+        settleDeferred();
         for (int i = 0; i < arenaSlotsUsed; i++) {
             MappedArena arena = arenas[i];
             if (arena == null) {
@@ -595,16 +665,24 @@ final class Heap {
         return counters;
     }
 
+    /** Pools on the class's used list, as counted on the Java heap; for invariant checks. */
+    int usedPoolCount(int sizeClass) {
+        return usedPoolCounts[sizeClass];
+    }
+
     long usedPoolHead(int sizeClass) {
+        settleDeferred();
         return usedPools[sizeClass];
     }
 
     UsableArenas usableArenas() {
+        settleDeferred();
         return usable;
     }
 
 
     MappedArena[] arenaTable() {
+        settleDeferred();
         return Arrays.copyOf(arenas, arenaSlotsUsed);
     }
 }

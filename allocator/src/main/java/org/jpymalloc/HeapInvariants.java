@@ -54,17 +54,20 @@ final class HeapInvariants {
 
     private void walkUsedList(int sizeClass) {
         long head = heap.usedPoolHead(sizeClass);
-        if (head == 0) {
-            return;
+        int pools = 0;
+        if (head != 0) {
+            long pool = head;
+            do {
+                check(usedListPools.add(pool), "pool " + hex(pool) + " appears twice on used lists");
+                check(PoolHeader.sizeClassIndex(pool) == sizeClass, "pool " + hex(pool) + " of class "
+                        + PoolHeader.sizeClassIndex(pool) + " is on the list of class " + sizeClass);
+                check(PoolHeader.prevPool(PoolHeader.nextPool(pool)) == pool, "broken used-list links at " + hex(pool));
+                pool = PoolHeader.nextPool(pool);
+                pools++;
+            } while (pool != head);
         }
-        long pool = head;
-        do {
-            check(usedListPools.add(pool), "pool " + hex(pool) + " appears twice on used lists");
-            check(PoolHeader.sizeClassIndex(pool) == sizeClass, "pool " + hex(pool) + " of class "
-                    + PoolHeader.sizeClassIndex(pool) + " is on the list of class " + sizeClass);
-            check(PoolHeader.prevPool(PoolHeader.nextPool(pool)) == pool, "broken used-list links at " + hex(pool));
-            pool = PoolHeader.nextPool(pool);
-        } while (pool != head);
+        check(pools == heap.usedPoolCount(sizeClass), "class " + sizeClass + " lists " + pools + " used pools, "
+                + "its count says " + heap.usedPoolCount(sizeClass));
     }
 
     private void checkArena(MappedArena arena) {
