@@ -1,19 +1,17 @@
 package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 import static org.jpymalloc.PoolHeader.count;
 import static org.jpymalloc.PoolHeader.freeBlock;
 import static org.jpymalloc.PoolHeader.nextFreeBlock;
-import static org.jpymalloc.PoolHeader.nextPool;
-import static org.jpymalloc.PoolHeader.prevPool;
 
 /**
- * All pymalloc state of one heap: the used pools of each size class, the arenas, the usable-arena order,
- * and the address-to-arena map it registers its arenas in. It hands out segments (slices of its arenas)
- * and frees block addresses; validating user input, thread rules and which segments may be freed are the
- * caller's job ({@link ConfinedAllocator}, {@link SharedAllocator}).
+ * The pymalloc state of one heap: blocks taken from and freed to pools, the used pools of each class
+ * ({@link UsedPools}), the usable-arena order ({@link UsableArenas}) and its arenas ({@link ArenaTable}). It
+ * hands out blocks (as addresses or as slices of their arenas' segments) and frees block addresses;
+ * validating user input, thread rules and which segments may be freed are the caller's job
+ * ({@link ConfinedAllocator}, {@link SharedAllocator}).
  *
  * <p>Pool states, as in obmalloc:
  * <pre>
@@ -24,23 +22,16 @@ import static org.jpymalloc.PoolHeader.prevPool;
  *        +-----------------------+          the class list
  *             last block freed
  * </pre>
- * The class lists ({@code usedPools[c]} is the head) are circular and doubly linked through the pool
- * headers; allocation always takes from the head pool. A pool leaving "full" goes to the head (obmalloc's
- * "mimics LRU pool usage"), an empty pool to the front of its arena's free-pool list.
+ * Allocation always takes from the head pool of its class. A pool leaving "full" goes to the head, an empty
+ * pool to the front of its arena's free pools (or, while CPython would take it straight back, stays put:
+ * {@link PoolRetirement}).
  *
  * <p>Hot path cost: an allocation from a used pool reads the class's head pool and its arena from two
  * Java arrays, reads and writes two header words, reads one block word and sets one live bit (checking
- * it was clear); a free finds the arena (the heap's last-arena cache, else the {@link ArenaMap}), tests and
+ * it was clear); a free finds the arena (the last-arena cache, else the {@link ArenaMap}), tests and
  * clears the live bit, and writes two header words and the block's link.
  */
 final class Heap {
-
-    /**
-     * Diagnostic only ({@code -Djpymalloc.unscopedSegmentsForMeasurement=true}): hand out global-scope
-     * segments and skip the scope check in {@code free}, to measure what lifetime safety costs
-     * (docs/benchmarks.md). It removes that safety: never for production use.
-     */
-    static final boolean UNSCOPED_FOR_MEASUREMENT = Boolean.getBoolean("jpymalloc.unscopedSegmentsForMeasurement");
 
     final Geometry geometry;
     /** Guards this heap and its arenas in a shared allocator; null in a confined one. */
@@ -48,7 +39,6 @@ final class Heap {
     /** Blocks other threads freed while this (shared) heap had an owner; null in a confined heap. */
     final RemoteFrees remoteFrees;
     private final long poolMask;
-    private final long poolSize;
     private final long headerSize;
     private final long alignmentMask;
     private final long[] blockSizes;
@@ -60,39 +50,21 @@ final class Heap {
      * (takeBlock); one array, so one bounds check.
      */
     private final long[] blockChecks;
-    private final long[] usedPools;
-    /** Pools on each class's used list (kept on the Java heap: deciding a deferral reads no pool header). */
-    private final int[] usedPoolCounts;
-    /** The arena of each class's head pool, so that allocation need not read the pool's arena index. */
-    private final MappedArena[] usedPoolArenas;
+    private final UsedPools used;
+    private final long[] usedHeads;
+    private final MappedArena[] usedHeadArenas;
     private final UsableArenas usable;
-    private final ArenaMap arenaMap;
-    private final ArenaCounters counters;
-    /** The allocator's memory limit and usage, shared by its heaps and system path. */
-    final MemoryBudget budget;
+    private final ArenaTable arenas;
     /** Requested and mapped bytes of this heap, with peaks (shared with the system path when confined). */
     final Usage usage;
     /**
-     * Whether pool blocks' requested bytes are kept (slack bytes, running totals, peaks): an option, since
-     * it costs the pair a fifth or more (docs/statistics.md). Off: statistics count whole blocks.
+     * Whether pool blocks' requested bytes are kept ({@link RequestedBytes}): an option, since it costs the
+     * pair a fifth or more (docs/statistics.md). Off: statistics count whole blocks.
      */
     final boolean trackRequested;
-    /** The arena found last by {@link #arenaOf}: most frees in a small heap hit it without hashing. */
-    private MappedArena lastArena;
-    private MappedArena[] arenas = new MappedArena[8];
-    private int[] freeArenaSlots = new int[8];
-    private int freeArenaSlotCount;
-    private int arenaSlotsUsed;
-
-    private int arenaCount;
-    /** An emptied pool whose retirement is deferred ({@link #emptied}), its arena and class; 0 if none. */
-    private long deferredPool;
-    private MappedArena deferredArena;
-    private int deferredClass;
-    /** Whether emptied pools may be deferred; tests turn it off to compare with CPython's eager retirement. */
-    boolean deferEmptyPools = true;
-    /** Wholly free arenas CPython's policy released that stay mapped for a while ({@link RetainedArenas}). */
-    private final RetainedArenas retained;
+    private final RequestedBytes requested;
+    /** What happens to a pool whose last block was freed: retired, or retired later (deferred). */
+    final PoolRetirement retirement;
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, ArenaRetention retention) {
@@ -109,14 +81,11 @@ final class Heap {
     Heap(Geometry geometry, StripeLock lock, ArenaMap arenaMap, ArenaCounters counters, ArenaRetention retention,
          MemoryBudget budget, Usage usage, boolean trackRequested) {
         this.geometry = geometry;
-        this.budget = budget;
-        this.usage = usage;
-        this.trackRequested = trackRequested;
-        this.retained = new RetainedArenas(retention);
         this.lock = lock;
         this.remoteFrees = lock != null ? new RemoteFrees() : null;
-        this.poolSize = geometry.poolSize();
-        this.poolMask = poolSize - 1;
+        this.usage = usage;
+        this.trackRequested = trackRequested;
+        this.poolMask = geometry.poolSize() - 1;
         this.headerSize = geometry.poolHeaderSize();
         this.alignmentMask = geometry.alignment() - 1;
         this.blockSizes = new long[geometry.sizeClassCount()];
@@ -126,12 +95,13 @@ final class Heap {
             blockChecks[2 * c] = geometry.blocksPerPool(c) * blockSizes[c];
             blockChecks[2 * c + 1] = Long.divideUnsigned(-1L, blockSizes[c]) + 1;
         }
-        this.usedPools = new long[geometry.sizeClassCount()];
-        this.usedPoolArenas = new MappedArena[geometry.sizeClassCount()];
-        this.usedPoolCounts = new int[geometry.sizeClassCount()];
+        this.requested = new RequestedBytes(geometry, blockSizes, usage);
+        this.arenas = new ArenaTable(geometry, lock != null, arenaMap, counters, budget, usage, retention);
+        this.used = new UsedPools(geometry.sizeClassCount(), arenas);
+        this.usedHeads = used.heads;
+        this.usedHeadArenas = used.headArenas;
         this.usable = new UsableArenas(geometry);
-        this.arenaMap = arenaMap;
-        this.counters = counters;
+        this.retirement = new PoolRetirement(used, usable, arenas);
     }
 
     /**
@@ -139,18 +109,16 @@ final class Heap {
      * bytes, a slice of its arena's scoped segment.
      */
     MemorySegment allocateSegment(int sizeClass, long byteSize) {
-        long pool = usedPools[sizeClass];
-        MappedArena arena = usedPoolArenas[sizeClass];
+        long pool = usedHeads[sizeClass];
+        MappedArena arena = usedHeadArenas[sizeClass];
         long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
         if (pool == 0) {
             arena = arenaOfPool(block & ~poolMask);
         }
         if (trackRequested) {
-            recordRequested(arena, block, sizeClass, byteSize);
+            requested.allocated(arena, block, sizeClass, byteSize);
         }
-        return UNSCOPED_FOR_MEASUREMENT
-                ? MemorySegment.ofAddress(block).reinterpret(byteSize)
-                : arena.segment.asSlice(block - arena.base, byteSize);
+        return arena.segment.asSlice(block - arena.base, byteSize);
     }
 
     /**
@@ -158,18 +126,13 @@ final class Heap {
      * rather than shared: each is the whole of its hot path, kept within the JIT's inlining budget.)
      */
     long allocateBlock(int sizeClass, long byteSize) {
-        long pool = usedPools[sizeClass];
-        MappedArena arena = usedPoolArenas[sizeClass];
+        long pool = usedHeads[sizeClass];
+        MappedArena arena = usedHeadArenas[sizeClass];
         long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
         if (trackRequested) {
-            recordRequested(pool != 0 ? arena : arenaOfPool(block & ~poolMask), block, sizeClass, byteSize);
+            requested.allocated(pool != 0 ? arena : arenaOfPool(block & ~poolMask), block, sizeClass, byteSize);
         }
         return block;
-    }
-
-    private void recordRequested(MappedArena arena, long block, int sizeClass, long byteSize) {
-        arena.slack[arena.unitIndex(block)] = (byte) (blockSizes[sizeClass] - byteSize);
-        usage.allocated(byteSize);
     }
 
     /**
@@ -191,17 +154,17 @@ final class Heap {
         long magic = blockChecks[2 * sizeClass + 1];
         if (Long.compareUnsigned(offset, blockChecks[2 * sizeClass]) >= 0
                 || Long.compareUnsigned(offset * magic, magic - 1) > 0 || !arena.markLive(block)) {
-            throw repairFreeList(arena, pool, block, sizeClass);
+            throw FreeLists.repair(this, arena, pool, block, blockSizes[sizeClass], blockChecks[2 * sizeClass]);
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
         int count = count(pool);
         if (count == 0) {
-            deferredPool = 0; // the only way here with an empty pool, besides a new pool: the deferred one, reused
+            retirement.reused();
         }
         count(pool, count + 1);
         if (next == 0) {
-            extendOrRetire(pool, sizeClass);
+            FreeLists.extendOrRetire(this, pool, sizeClass, blockSizes[sizeClass]);
         }
         return block;
     }
@@ -216,7 +179,7 @@ final class Heap {
             return false;
         }
         if (trackRequested) {
-            usage.freed(requestedBytesOf(arena, block, blockSizes[arena.poolClassOf(block)]));
+            requested.freed(arena, block, blockSizes[arena.poolClassOf(block)]);
         }
         long pool = block & ~poolMask;
         long last = freeBlock(pool);
@@ -226,74 +189,21 @@ final class Heap {
         count(pool, count);
         if (last == 0) {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
-            pushUsed(arena, pool, arena.poolClassOf(block));
+            used.push(arena, pool, arena.poolClassOf(block));
         } else if (count == 0) {
-            emptied(arena, pool, arena.poolClassOf(block));
+            retirement.emptied(arena, pool, arena.poolClassOf(block));
         }
         return true;
     }
 
-    /**
-     * A pool's last block was freed. CPython retires it at once (off its class list, to the front of its
-     * arena's free pools, the arena re-sorted); when the class's next allocation would take it straight
-     * back, the retirement is <em>deferred</em> instead (mimalloc retires pages with a delay): the pool stays
-     * its class's current pool, and a program whose only block of a class comes and goes does not pay for
-     * the pool's round trip on every pair. Exactly CPython's state is restored ({@link #settleDeferred})
-     * before anything that could tell the difference.
-     */
-    private void emptied(MappedArena arena, long pool, int sizeClass) {
-        settleDeferred();
-        if (deferEmptyPools && retiresToHead(arena, sizeClass)) {
-            deferredPool = pool;
-            deferredArena = arena;
-            deferredClass = sizeClass;
-        } else {
-            unlinkUsed(pool, sizeClass);
-            retireEmptyPool(arena, pool);
-        }
-    }
-
-    /**
-     * Whether retiring {@code pool} now would make it the pool the next new-pool request takes, with
-     * nothing else changed: it is its class's only used pool (so that class's next allocation asks for a
-     * new pool), and its arena is the usable head and stays the head, unreleased, after one more free pool
-     * (the arena after it on the usable list has another free-pool count, so no re-sort moves it, and it is
-     * not a wholly free arena that CPython would release). Then CPython would take it straight back, from the
-     * front of that arena's free pools, for the same class ("luckily", no re-initialisation).
-     */
-    private boolean retiresToHead(MappedArena arena, int sizeClass) {
-        MappedArena next = arena.nextUsable;
-        return usedPoolCounts[sizeClass] == 1 && usable.head() == arena
-                && (next == null || next.freePoolCount != arena.freePoolCount
-                        && arena.freePoolCount + 1 < arena.totalPools);
-    }
-
-    /**
-     * Retires the deferred empty pool, if any, as CPython did when it emptied. Called before every
-     * arena-level step (a pool emptied or taken, statistics, invariants, close): none ran since it was
-     * deferred, so the result is exactly CPython's.
-     */
+    /** Carries out a deferred pool retirement before an arena-level step ({@link PoolRetirement}). */
     void settleDeferred() {
-        long pool = deferredPool;
-        if (pool != 0) {
-            deferredPool = 0;
-            unlinkUsed(pool, deferredClass);
-            retireEmptyPool(deferredArena, pool);
-            deferredArena = null;
-        }
+        retirement.settle();
     }
 
     /** The arena owning {@code address} (this heap's or, in a shared map, another's), or null; never reads memory. */
     MappedArena arenaOf(long address) {
-        MappedArena last = lastArena;
-        if (last != null && last.contains(address)) {
-            return last;
-        }
-        MappedArena found = arenaMap.lookup(address);
-        if (found != null && found.heap == this) {
-            lastArena = found;
-        }
-        return found;
+        return arenas.lookup(this, address);
     }
 
     /**
@@ -301,8 +211,7 @@ final class Heap {
      * allocator the answer may be stale (released since): callers check {@code mapped} under the lock.
      */
     MappedArena cachedArena(long address) {
-        MappedArena last = lastArena;
-        return last != null && last.contains(address) ? last : null;
+        return arenas.cached(address);
     }
 
     /** True when {@code address} is the start of a live block of {@code arena}. */
@@ -315,52 +224,23 @@ final class Heap {
     }
 
     /**
-     * pymalloc's realloc rule: a block stays in place when the new size still fits and wastes less than a
-     * quarter of it ({@code newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize}; 64 -> 49 stays,
-     * 64 -> 48 moves).
-     */
-    private static boolean reallocatesInPlace(long blockSize, long newByteSize) {
-        return newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize;
-    }
-
-    /**
-     * Applies pymalloc's realloc rule to a live block: true if it keeps its place with the new requested
-     * size (and the accounting follows), false if it must move.
+     * Applies pymalloc's realloc rule to a live block: it keeps its place when the new size still fits and
+     * wastes less than a quarter of it ({@code newByteSize <= blockSize && 4 * newByteSize > 3 * blockSize};
+     * 64 -> 49 stays, 64 -> 48 moves). True if it stays (and the accounting follows), false if it must move.
      */
     boolean resizeInPlace(MappedArena arena, long block, long blockSize, long newByteSize) {
-        if (!reallocatesInPlace(blockSize, newByteSize)) {
+        if (newByteSize > blockSize || 4 * newByteSize <= 3 * blockSize) {
             return false;
         }
         if (trackRequested) {
-            recordResize(arena, block, blockSize, newByteSize);
+            requested.resized(arena, block, blockSize, newByteSize);
         }
         return true;
     }
 
-    private void recordResize(MappedArena arena, long block, long blockSize, long newByteSize) {
-        usage.freed(requestedBytesOf(arena, block, blockSize));
-        arena.slack[arena.unitIndex(block)] = (byte) (blockSize - newByteSize);
-        usage.allocated(newByteSize);
-    }
-
-    /** The bytes requested for the live block at {@code block}: its size less its slack byte. */
-    private static long requestedBytesOf(MappedArena arena, long block, long blockSize) {
-        return blockSize - (arena.slack[arena.unitIndex(block)] & 0xFF);
-    }
-
-    /** Requested bytes of the live blocks of one pool of {@code arena}, from the live bits and slack bytes. */
+    /** Requested bytes of the live blocks of one pool of {@code arena} (whole blocks when not tracked). */
     long requestedBytesOfPool(MappedArena arena, long pool, int sizeClass, int liveBlocks) {
-        long size = blockSizes[sizeClass];
-        if (!trackRequested) {
-            return liveBlocks * size;
-        }
-        long total = 0;
-        for (long block = pool + headerSize; block + size <= pool + poolSize; block += size) {
-            if (arena.isLive(block)) {
-                total += requestedBytesOf(arena, block, size);
-            }
-        }
-        return total;
+        return trackRequested ? requested.ofPool(arena, pool, sizeClass) : liveBlocks * blockSizes[sizeClass];
     }
 
     /**
@@ -384,65 +264,42 @@ final class Heap {
         return freed;
     }
 
-    /** The pool holding {@code block}. */
-    long poolOf(long block) {
-        return block & ~poolMask;
-    }
-
     MappedArena arenaOfPool(long pool) {
-        return arenas[PoolHeader.arenaIndex(pool)];
+        return arenas.bySlot(PoolHeader.arenaIndex(pool));
     }
 
     /** Unmaps every arena; every segment handed out becomes inaccessible. */
     void releaseAll() {
-        deferredPool = 0;
-        deferredArena = null;
-        for (int i = 0; i < arenaSlotsUsed; i++) {
-            MappedArena arena = arenas[i];
-            if (arena != null) {
-                arenaMap.remove(arena);
-                arena.unmap();
-                arenas[i] = null;
-                counters.unmapped();
-            }
-        }
-        retained.releaseAll();
+        retirement.clear();
+        arenas.releaseAll();
         usable.clear();
-        Arrays.fill(usedPools, 0);
-        Arrays.fill(usedPoolArenas, null);
-        Arrays.fill(usedPoolCounts, 0);
-        lastArena = null;
-        arenaCount = 0;
+        used.clear();
     }
 
-    // ---- pools ----
+    /** Gives every retained arena back to the OS now; answers how many. */
+    int trim() {
+        return arenas.trim();
+    }
 
     /**
-     * {@code requested}: the caller's request, should a new arena be over the memory limit. Blocks other
-     * threads freed are collected first (a shared heap): they may give the class a pool again.
+     * A class needs a pool: {@code requested} is the caller's request, should a new arena be over the
+     * memory limit. Blocks other threads freed are collected first (a shared heap): they may give the class
+     * a pool again.
      */
     private long allocateFromNewPool(int sizeClass, long requested) {
-        if (collectRemoteFreesForAllocation() > 0 && usedPools[sizeClass] != 0) {
-            return takeBlock(usedPoolArenas[sizeClass], usedPools[sizeClass], sizeClass);
+        if (collectRemoteFreesForAllocation() > 0 && usedHeads[sizeClass] != 0) {
+            return takeBlock(usedHeadArenas[sizeClass], usedHeads[sizeClass], sizeClass);
         }
         settleDeferred();
-        decayRetained();
+        arenas.decay();
         if (usable.isEmpty()) {
-            usable.addFirstArena(newArena(requested));
+            usable.addFirstArena(arenas.acquire(this, requested));
         }
         MappedArena arena = usable.head();
-        lastArena = arena;
-        long pool = arena.freePools;
-        if (pool != 0) {
-            arena.freePools = nextPool(pool);
-        } else {
-            pool = arena.nextVirginPool;
-            arena.nextVirginPool += poolSize;
-            PoolHeader.arenaIndex(pool, arena.index);
-            PoolHeader.sizeClassIndex(pool, PoolHeader.NO_SIZE_CLASS);
-        }
+        arenas.remember(arena);
+        long pool = arena.takePool();
         usable.decrementHead();
-        pushUsed(arena, pool, sizeClass);
+        used.push(arena, pool, sizeClass);
         if (PoolHeader.sizeClassIndex(pool) == sizeClass) {
             // The pool last served this class: its free list is still in order (obmalloc's "luckily").
             // An emptied pool holds at least two free blocks, so taking one leaves the list non-empty.
@@ -450,172 +307,14 @@ final class Heap {
             return takeBlock(arena, pool, sizeClass);
         }
         count(pool, 1);
-        long block = initPool(arena, pool, sizeClass);
+        long block = FreeLists.init(arena, pool, sizeClass, blockSizes[sizeClass], headerSize, poolMask + 1);
         arena.markLive(block);
         return block;
     }
 
-    /** Sets a pool up for a class: hands out the first block and links the second, carving lazily. */
-    private long initPool(MappedArena arena, long pool, int sizeClass) {
-        long size = blockSizes[sizeClass];
-        PoolHeader.sizeClassIndex(pool, sizeClass);
-        arena.poolClass[arena.poolIndex(pool)] = (byte) sizeClass;
-        PoolHeader.nextOffset(pool, (int) (headerSize + 2 * size));
-        PoolHeader.maxNextOffset(pool, (int) (poolSize - size));
-        long first = pool + headerSize;
-        freeBlock(pool, first + size);
-        nextFreeBlock(first + size, 0);
-        return first;
-    }
-
-    /** The free list ran out: carve the next virgin block, or the pool is full and leaves its list. */
-    private void extendOrRetire(long pool, int sizeClass) {
-        int nextOffset = PoolHeader.nextOffset(pool);
-        if (nextOffset <= PoolHeader.maxNextOffset(pool)) {
-            long block = pool + nextOffset;
-            freeBlock(pool, block);
-            PoolHeader.nextOffset(pool, nextOffset + (int) blockSizes[sizeClass]);
-            nextFreeBlock(block, 0);
-        } else {
-            unlinkUsed(pool, sizeClass);
-        }
-    }
-
-    private void retireEmptyPool(MappedArena arena, long pool) {
-        nextPool(pool, arena.freePools);
-        arena.freePools = pool;
-        if (usable.increment(arena)) {
-            releaseArena(arena);
-        } else {
-            decayRetained();
-        }
-    }
-
-    /** Gives back retained arenas whose decay time has passed; a pool-level event, so off the hot path. */
-    private void decayRetained() {
-        if (!retained.isEmpty()) {
-            retained.decay(System.nanoTime());
-        }
-    }
-
-    /** Gives every retained arena back to the OS now; answers how many. */
-    int trim() {
-        return retained.releaseAll();
-    }
-
-    /**
-     * A pool's free list links to {@code badLink}: rebuilds the list from the live bits (every carved
-     * block not live is free), so that the pool, and every live block in it, stays usable, and answers the
-     * exception that reports it; nothing else changes. Blocks a program still writes after freeing them
-     * are its own bug, as in C; the allocator's structures are not. Kept out of line: the hot path stays
-     * small enough for the JIT to inline it.
-     */
-    private IllegalStateException repairFreeList(MappedArena arena, long pool, long badLink, int sizeClass) {
-        long size = blockSizes[sizeClass];
-        long firstBlock = pool + headerSize;
-        long head = 0;
-        for (long b = pool + PoolHeader.nextOffset(pool) - size; b >= firstBlock; b -= size) {
-            if (!arena.isLive(b)) {
-                nextFreeBlock(b, head);
-                head = b;
-            }
-        }
-        freeBlock(pool, head);
-        if (head == 0) {
-            extendOrRetire(pool, sizeClass);
-        }
-        return corruptFreeList(pool, badLink, sizeClass);
-    }
-
-    private IllegalStateException corruptFreeList(long pool, long block, int sizeClass) {
-        return new IllegalStateException("free list of pool 0x" + Long.toHexString(pool) + " is corrupt: it links"
-                + " to 0x" + Long.toHexString(block) + ", which is not a free block of the pool (expected the start of"
-                + " a free " + blockSizes[sizeClass] + "-byte block from 0x" + Long.toHexString(pool + headerSize)
-                + " below 0x" + Long.toHexString(pool + headerSize + blockChecks[2 * sizeClass]) + "; was a block written"
-                + " after it was freed?). The list was rebuilt from the live blocks; nothing was allocated.");
-    }
-
-    private void pushUsed(MappedArena arena, long pool, int sizeClass) {
-        usedPoolCounts[sizeClass]++;
-        long head = usedPools[sizeClass];
-        if (head == 0) {
-            nextPool(pool, pool);
-            prevPool(pool, pool);
-        } else {
-            long tail = prevPool(head);
-            nextPool(pool, head);
-            prevPool(pool, tail);
-            nextPool(tail, pool);
-            prevPool(head, pool);
-        }
-        usedPools[sizeClass] = pool;
-        usedPoolArenas[sizeClass] = arena;
-    }
-
-    private void unlinkUsed(long pool, int sizeClass) {
-        usedPoolCounts[sizeClass]--;
-        long next = nextPool(pool);
-        if (next == pool) {
-            usedPools[sizeClass] = 0;
-            usedPoolArenas[sizeClass] = null;
-            return;
-        }
-        long prev = prevPool(pool);
-        nextPool(prev, next);
-        prevPool(next, prev);
-        if (usedPools[sizeClass] == pool) {
-            usedPools[sizeClass] = next;
-            usedPoolArenas[sizeClass] = arenaOfPool(next);
-        }
-    }
-
-    // ---- arenas ----
-
-    private MappedArena newArena(long requested) {
-        int index = freeArenaSlotCount > 0 ? freeArenaSlots[--freeArenaSlotCount] : arenaSlotsUsed++;
-        if (index >= arenas.length) {
-            arenas = Arrays.copyOf(arenas, arenas.length * 2);
-        }
-        MappedArena arena;
-        try {
-            if (!retained.isEmpty()) {
-                arena = retained.takeNewest();
-                arena.resetForReuse(index);
-            } else {
-                arena = MappedArena.map(this, index, lock != null, requested);
-            }
-        } catch (MemoryLimitError e) {
-            releaseSlot(index);
-            throw e;
-        } catch (NativeMemory.NativeCallException e) {
-            releaseSlot(index);
-            throw new OutOfMemoryError("cannot map a new " + geometry.arenaSize() + "-byte arena: "
-                    + e.getMessage() + "; " + counters.current() + " arenas are mapped");
-        }
-        arenas[index] = arena;
-        arenaMap.add(arena);
-        arenaCount++;
-        counters.mapped();
-        return arena;
-    }
-
-    private void releaseArena(MappedArena arena) {
-        arenaMap.remove(arena);
-        arenas[arena.index] = null;
-        releaseSlot(arena.index);
-        if (lastArena == arena) {
-            lastArena = null;
-        }
-        arenaCount--;
-        counters.unmapped();
-        retained.retain(arena, System.nanoTime());
-    }
-
-    private void releaseSlot(int index) {
-        if (freeArenaSlotCount == freeArenaSlots.length) {
-            freeArenaSlots = Arrays.copyOf(freeArenaSlots, freeArenaSlots.length * 2);
-        }
-        freeArenaSlots[freeArenaSlotCount++] = index;
+    /** A full pool leaves its class list (its free list ran out and no virgin block is left). */
+    void full(long pool, int sizeClass) {
+        used.unlink(pool, sizeClass);
     }
 
     // ---- observation ----
@@ -629,8 +328,8 @@ final class Heap {
     /** Walks every carved pool of every arena, like {@code _PyObject_DebugMallocStats}. */
     void visitPools(PoolVisitor visitor) {
         settleDeferred();
-        for (int i = 0; i < arenaSlotsUsed; i++) {
-            MappedArena arena = arenas[i];
+        long poolSize = poolMask + 1;
+        for (MappedArena arena : arenas.snapshot()) {
             if (arena == null) {
                 continue;
             }
@@ -638,8 +337,7 @@ final class Heap {
             for (long pool = arena.firstPool; pool < arena.nextVirginPool; pool += poolSize) {
                 int count = count(pool);
                 if (count > 0) {
-                    int sizeClass = PoolHeader.sizeClassIndex(pool);
-                    visitor.pool(arena, pool, sizeClass, count, freeBlock(pool) == 0);
+                    visitor.pool(arena, pool, PoolHeader.sizeClassIndex(pool), count, freeBlock(pool) == 0);
                 }
             }
         }
@@ -653,26 +351,26 @@ final class Heap {
 
     /** Arenas mapped by this heap now (retained arenas not included). */
     int arenaCount() {
-        return arenaCount;
+        return arenas.count();
     }
 
     /** Released arenas kept mapped for reuse. */
     int spareCount() {
-        return retained.count();
+        return arenas.retainedCount();
     }
 
     ArenaCounters counters() {
-        return counters;
+        return arenas.counters();
     }
 
     /** Pools on the class's used list, as counted on the Java heap; for invariant checks. */
     int usedPoolCount(int sizeClass) {
-        return usedPoolCounts[sizeClass];
+        return used.count(sizeClass);
     }
 
     long usedPoolHead(int sizeClass) {
         settleDeferred();
-        return usedPools[sizeClass];
+        return usedHeads[sizeClass];
     }
 
     UsableArenas usableArenas() {
@@ -680,9 +378,8 @@ final class Heap {
         return usable;
     }
 
-
     MappedArena[] arenaTable() {
         settleDeferred();
-        return Arrays.copyOf(arenas, arenaSlotsUsed);
+        return arenas.snapshot();
     }
 }

@@ -99,23 +99,13 @@ final class MappedArena {
     }
 
     /**
-     * Maps a new arena for {@code heap}, within the allocator's memory budget ({@code requested}: the bytes
-     * of the request that needs it, for the message). Its scope is a confined or shared {@link Arena}
-     * matching the allocator's thread model; closing that scope unmaps the memory.
+     * Maps a new arena for {@code heap} in slot {@code index}; {@link ArenaTable} is the caller, with the
+     * budget and usage. Its scope is a confined or shared {@link Arena} matching the allocator's thread
+     * model; closing that scope unmaps the memory.
      */
-    static MappedArena map(Heap heap, int index, boolean shared, long requested)
-            throws NativeMemory.NativeCallException {
+    static MappedArena map(Heap heap, int index, boolean shared) throws NativeMemory.NativeCallException {
         long size = heap.geometry.arenaSize();
-        heap.budget.reserve(size, requested, "a new arena");
-        heap.usage.mapped(size);
-        long base;
-        try {
-            base = NativeMemory.mmap(size);
-        } catch (NativeMemory.NativeCallException | RuntimeException e) {
-            heap.budget.release(size);
-            heap.usage.unmapped(size);
-            throw e;
-        }
+        long base = NativeMemory.mmap(size);
         Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
         MemorySegment segment = MemorySegment.ofAddress(base)
                 .reinterpret(size, scope, ignored -> NativeMemory.munmap(base, size));
@@ -136,14 +126,37 @@ final class MappedArena {
     }
 
     /**
-     * Invalidates every segment sliced from this arena, then returns its memory to the OS. For a shared
-     * scope, closing makes the JDK wait (a handshake) until no thread is inside an access to it.
+     * Invalidates every segment sliced from this arena, then returns its memory to the OS ({@link ArenaTable}
+     * is the caller). For a shared scope, closing makes the JDK wait (a handshake) until no thread is inside
+     * an access to it.
      */
-    void unmap() {
+    void close() {
         mapped = false;
         scope.close();
-        heap.budget.release(byteSize);
-        heap.usage.unmapped(byteSize);
+    }
+
+    /**
+     * Takes a free pool: the front of the arena's free pools (its header still names the class it last
+     * served), else the next virgin pool, its header's arena index and "no class yet" written as obmalloc
+     * does when it carves one. The caller keeps {@link #freePoolCount} and the usable order.
+     */
+    long takePool() {
+        long pool = freePools;
+        if (pool != 0) {
+            freePools = PoolHeader.nextPool(pool);
+            return pool;
+        }
+        pool = nextVirginPool;
+        nextVirginPool += 1L << poolShift;
+        PoolHeader.arenaIndex(pool, index);
+        PoolHeader.sizeClassIndex(pool, PoolHeader.NO_SIZE_CLASS);
+        return pool;
+    }
+
+    /** An emptied pool goes to the front of the arena's free pools (LIFO, as in obmalloc). */
+    void returnPool(long pool) {
+        PoolHeader.nextPool(pool, freePools);
+        freePools = pool;
     }
 
     /**
@@ -152,7 +165,7 @@ final class MappedArena {
      * {@code Scope} interface would not inline on the hot path).
      */
     boolean owns(MemorySegment segment) {
-        return segment.isNative() && (lifetime == segment.scope() || Heap.UNSCOPED_FOR_MEASUREMENT);
+        return segment.isNative() && lifetime == segment.scope();
     }
 
     boolean contains(long address) {

@@ -13,8 +13,8 @@ import static org.jpymalloc.NativeMemory.EVERYTHING;
  * the blocks' first words: a freeing thread pushes with one CAS and neither takes the stripe's lock nor
  * revokes its owner's bias, so a pipeline's consumer no longer moves the lock and the pool headers
  * across cores on every free. Whoever holds the stripe (its owner, or a lock holder) takes the whole
- * stack with one swap and frees each block in its pool: the owner when it needs a new pool, lock holders
- * when they take the lock, statistics, invariant checks and close before they look.
+ * stack with one swap and frees each block in its pool: whoever needs a new pool for a class (owner or
+ * lock holder), and statistics, invariant checks and close before they look.
  *
  * <p>Pushed blocks are still live for their pools (their live bits stay set) and carry a pending bit in
  * their arena ({@link MappedArena#markRemotePending}), set with a CAS before the push: a second free of

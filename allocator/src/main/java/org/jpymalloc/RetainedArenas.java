@@ -1,6 +1,7 @@
 package org.jpymalloc;
 
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * Wholly free arenas that CPython's policy released but that a heap keeps mapped for a while, so that a
@@ -30,10 +31,13 @@ final class RetainedArenas {
     }
 
     private final ArenaRetention policy;
+    /** Returns an arena's memory to the OS ({@link ArenaTable}'s, with the budget and usage it keeps). */
+    private final Consumer<MappedArena> unmap;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
 
-    RetainedArenas(ArenaRetention policy) {
+    RetainedArenas(ArenaRetention policy, Consumer<MappedArena> unmap) {
         this.policy = policy;
+        this.unmap = unmap;
     }
 
     boolean isEmpty() {
@@ -52,12 +56,12 @@ final class RetainedArenas {
     /** Keeps a released, wholly free arena, or unmaps it if the policy keeps none; then applies the limits. */
     void retain(MappedArena arena, long now) {
         if (policy.maxArenas() == 0) {
-            arena.unmap();
+            unmap.accept(arena);
             return;
         }
         entries.addLast(new Entry(arena, now));
         if (entries.size() > policy.maxArenas()) {
-            entries.pollFirst().arena().unmap();
+            unmap.accept(entries.pollFirst().arena());
         }
         decay(now);
     }
@@ -66,7 +70,7 @@ final class RetainedArenas {
     int decay(long now) {
         int unmapped = 0;
         for (Entry oldest; (oldest = entries.peekFirst()) != null && now - oldest.releasedAt() >= policy.decayNanos(); ) {
-            entries.pollFirst().arena().unmap();
+            unmap.accept(entries.pollFirst().arena());
             unmapped++;
         }
         return unmapped;
@@ -76,7 +80,7 @@ final class RetainedArenas {
     int releaseAll() {
         int count = entries.size();
         for (Entry entry; (entry = entries.pollFirst()) != null; ) {
-            entry.arena().unmap();
+            unmap.accept(entry.arena());
         }
         return count;
     }

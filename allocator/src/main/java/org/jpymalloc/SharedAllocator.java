@@ -31,9 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SharedAllocator implements PyMalloc {
 
     private final Geometry geometry;
-    private final Heap[] stripes;
-    private final int stripeMask;
-    private final ArenaMap arenaMap;
+    private final Stripes stripes;
     private final SystemPath system;
     private final ReentrantLock systemLock = new ReentrantLock();
     private final long threshold;
@@ -51,7 +49,7 @@ final class SharedAllocator implements PyMalloc {
 
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, HandleSettings handles,
                     MemoryBudget budget, boolean trackRequested) {
-        this(geometry, stripeCount, retention, handles, budget, trackRequested, defaultBiasQuietOps());
+        this(geometry, stripeCount, retention, handles, budget, trackRequested, Stripes.defaultBiasQuietOps());
     }
 
     /**
@@ -62,39 +60,16 @@ final class SharedAllocator implements PyMalloc {
                     MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        if (stripeCount < 1 || Integer.bitCount(stripeCount) != 1) {
-            throw new IllegalArgumentException("stripe count must be a positive power of two: " + stripeCount);
-        }
-        this.arenaMap = new ArenaMap(geometry);
-        ArenaCounters counters = new ArenaCounters();
-        this.stripes = new Heap[stripeCount];
-        for (int i = 0; i < stripeCount; i++) {
-            stripes[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, budget,
-                    new Usage(), trackRequested);
-        }
+        this.stripes = new Stripes(geometry, stripeCount, retention, budget, trackRequested, biasQuietOps);
         this.system = new SystemPath(true, budget, new Usage());
-        this.stripeMask = stripeCount - 1;
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
     }
 
-    /**
-     * The stripes' bias policy: {@link StripeLock#DEFAULT_QUIET_OPS}, or never biased when the system
-     * property {@value #OWNER_BIAS_PROPERTY} is {@code false} (for comparisons and diagnosis).
-     */
-    static int defaultBiasQuietOps() {
-        boolean bias = Boolean.parseBoolean(System.getProperty(OWNER_BIAS_PROPERTY, "true"));
-        return bias ? StripeLock.DEFAULT_QUIET_OPS : -1;
-    }
-
-    /** System property: {@code false} turns the stripes' owner bias off (every operation takes the lock). */
-    static final String OWNER_BIAS_PROPERTY = "jpymalloc.ownerBias";
-
-    /** Twice the processors, as a power of two: two threads per core rarely share a stripe. */
+    /** The default number of stripes: {@link Stripes#defaultCount()}. */
     static int defaultStripes() {
-        int wanted = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
-        return Math.min(64, Integer.highestOneBit(wanted - 1) << 1);
+        return Stripes.defaultCount();
     }
 
     @Override
@@ -118,29 +93,45 @@ final class SharedAllocator implements PyMalloc {
         return segment;
     }
 
-    /** The owner of the thread's stripe allocates without the lock; any other thread takes it. */
+    /** From the thread's stripe: as its owner, without the lock, or under the lock. */
     private MemorySegment allocateFromPool(long byteSize) {
         Thread me = Thread.currentThread();
         Heap heap = stripeOf(me);
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
-        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
-        if (owner == null) {
-            return allocateUnderLock(heap, sizeClass, byteSize, me);
-        }
+        StripeLock.Owner owner = enter(heap, me);
         try {
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            owner.exit();
+            leave(heap, me, owner);
         }
     }
 
-    private MemorySegment allocateUnderLock(Heap heap, int sizeClass, long byteSize, Thread me) {
+    /**
+     * The one way into a stripe: as its owner, without the lock or any atomic instruction (answers the
+     * {@link StripeLock.Owner}), or else under its lock with the allocator checked open (answers null).
+     * Leave with {@link #leave}.
+     */
+    private StripeLock.Owner enter(Heap heap, Thread me) {
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            lockOpen(heap, me);
+        }
+        return owner;
+    }
+
+    /** Takes the stripe's lock, then checks the allocator is open (unlocking if not). Out of line. */
+    private void lockOpen(Heap heap, Thread me) {
         heap.lock.lock(me);
-        try {
+        if (closed) {
+            heap.lock.unlock(me);
             checkOpen();
-            heap.collectRemoteFreesForAllocation();
-            return heap.allocateSegment(sizeClass, byteSize);
-        } finally {
+        }
+    }
+
+    private static void leave(Heap heap, Thread me, StripeLock.Owner owner) {
+        if (owner != null) {
+            owner.exit();
+        } else {
             heap.lock.unlock(me);
         }
     }
@@ -165,14 +156,11 @@ final class SharedAllocator implements PyMalloc {
         Thread me = Thread.currentThread();
         Heap heap = stripeOf(me);
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
-        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
-        if (owner == null) {
-            return allocateUnderLock(heap, sizeClass, byteSize, me).address();
-        }
+        StripeLock.Owner owner = enter(heap, me);
         try {
             return heap.allocateBlock(sizeClass, byteSize);
         } finally {
-            owner.exit();
+            leave(heap, me, owner);
         }
     }
 
@@ -211,7 +199,7 @@ final class SharedAllocator implements PyMalloc {
      * range possibly remapped, before we locked it), or the system path.
      */
     private void freeWithoutCache(MemorySegment segment, long address, Thread me) {
-        MappedArena arena = arenaMap.lookup(address);
+        MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
             freeFromSystem(segment, address);
         } else if (!freeInArena(segment, arena, address, me)) {
@@ -227,13 +215,15 @@ final class SharedAllocator implements PyMalloc {
         Heap heap = arena.heap;
         StripeLock.Owner owner = heap.lock.enterAsOwner(me);
         if (owner == null) {
-            return heap.lock.ownedByAnotherLiveThread(me) && freeRemotely(segment, arena, address)
-                    || freeUnderLock(segment, arena, address, me);
+            if (heap.lock.ownedByAnotherLiveThread(me) && freeRemotely(segment, arena, address)) {
+                return true;
+            }
+            lockOpen(heap, me);
         }
         try {
             return freeLiveBlock(segment, arena, address);
         } finally {
-            owner.exit();
+            leave(heap, me, owner);
         }
     }
 
@@ -250,17 +240,6 @@ final class SharedAllocator implements PyMalloc {
         }
         arena.heap.remoteFrees.push(arena, address);
         return true;
-    }
-
-    private boolean freeUnderLock(MemorySegment segment, MappedArena arena, long address, Thread me) {
-        Heap heap = arena.heap;
-        heap.lock.lock(me);
-        try {
-            checkOpenAndCollect(heap);
-            return freeLiveBlock(segment, arena, address);
-        } finally {
-            heap.lock.unlock(me);
-        }
     }
 
     /** With the arena's stripe held (as its owner or under its lock). */
@@ -280,7 +259,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     private Heap stripeOf(Thread thread) {
-        return stripes[(int) thread.threadId() & stripeMask];
+        return stripes.of(thread);
     }
 
     private void freeFromSystem(MemorySegment segment, long address) {
@@ -331,21 +310,15 @@ final class SharedAllocator implements PyMalloc {
     /** {@code segment}: the caller's, or null for the address API (then only the address is checked). */
     private MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
         Checks.newSize(newByteSize);
-        MappedArena arena = arenaMap.lookup(address);
+        MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
             return reallocateOnSystem(segment, address, newByteSize);
         }
         long blockSize;
         Heap heap = arena.heap;
         Thread me = Thread.currentThread();
-        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
-        if (owner == null) {
-            heap.lock.lock(me);
-        }
+        StripeLock.Owner owner = enter(heap, me);
         try {
-            if (owner == null) {
-                checkOpenAndCollect(heap);
-            }
             if (!isOf(arena, segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
                     || arena.isRemotePending(address)) {
                 throw notAPoolBlock(segment, address, arena);
@@ -355,11 +328,7 @@ final class SharedAllocator implements PyMalloc {
                 return arena.segment.asSlice(address - arena.base, newByteSize);
             }
         } finally {
-            if (owner != null) {
-                owner.exit();
-            } else {
-                heap.lock.unlock(me);
-            }
+            leave(heap, me, owner);
         }
         // Move, without the old stripe held (no path holds two stripes). The old block is read through its
         // arena's scoped segment: should the caller race this with a free of the same block and the arena be
@@ -421,7 +390,7 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            return StatsCollector.collect(List.of(stripes), system);
+            return StatsCollector.collect(stripes.all(), system);
         } finally {
             unlockAll();
         }
@@ -437,7 +406,7 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            return OccupancyCollector.collect(List.of(stripes));
+            return OccupancyCollector.collect(stripes.all());
         } finally {
             unlockAll();
         }
@@ -453,13 +422,10 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            statsAtClose = StatsCollector.collect(List.of(stripes), system);
+            statsAtClose = StatsCollector.collect(stripes.all(), system);
             closed = true;
             system.freeAll();
-            for (Heap heap : stripes) {
-                heap.lock.retire();
-                heap.releaseAll();
-            }
+            stripes.retireAll();
         } finally {
             unlockAll();
         }
@@ -469,79 +435,47 @@ final class SharedAllocator implements PyMalloc {
     /** Each stripe's retained arenas go back to the OS, under its lock with its owner kept out. */
     @Override
     public void trim() {
-        for (Heap heap : stripes) {
-            heap.lock.lockExcludingOwner();
-            try {
-                checkOpen();
-                heap.trim();
-            } finally {
-                heap.lock.releaseExcludingOwner();
-            }
-        }
+        stripes.eachExcludingOwner(heap -> {
+            checkOpen();
+            heap.trim();
+        });
     }
 
     /** Checks every stripe's invariants, each under its lock with its owner kept out; for tests. */
     void checkInvariants() {
-        for (Heap heap : stripes) {
-            heap.lock.lockExcludingOwner();
-            try {
-                checkOpenAndCollect(heap);
-                heap.checkInvariants();
-            } finally {
-                heap.lock.releaseExcludingOwner();
-            }
-        }
+        stripes.eachExcludingOwner(heap -> {
+            checkOpenAndCollect(heap);
+            heap.checkInvariants();
+        });
     }
 
     /** How many times stripes were biased to an owner, and how many of those biases were revoked; for tests. */
     long[] biasGrantsAndRevocations() {
         lockAll();
         try {
-            long grants = 0;
-            long revocations = 0;
-            for (Heap heap : stripes) {
-                grants += heap.lock.grants();
-                revocations += heap.lock.revocations();
-            }
-            return new long[] {grants, revocations};
+            return stripes.biasGrantsAndRevocations();
         } finally {
             unlockAll();
         }
     }
 
     int stripeCount() {
-        return stripes.length;
+        return stripes.count();
     }
 
     /**
-     * Locks in one fixed order (stripes, then system; no other path holds two locks, so no deadlock) and
-     * keeps every stripe's owner out, with one process-wide barrier for all of them (biases are kept),
-     * then returns the blocks other threads freed to their pools, so that what follows sees them free.
+     * Every stripe held with its owner kept out, then the system lock (the one fixed order: no other path
+     * holds two locks, so no deadlock). Blocks other threads freed are collected first, unless closed:
+     * after close, a racing push may have left blocks of unmapped arenas, which must never be read.
      */
     private void lockAll() {
-        boolean anyOwner = false;
-        for (Heap heap : stripes) {
-            anyOwner |= heap.lock.acquireExcludingOwner();
-        }
-        if (anyOwner) {
-            NativeMemory.processBarrier();
-            for (Heap heap : stripes) {
-                heap.lock.awaitOwnerIdle();
-            }
-        }
-        if (!closed) { // after close, a racing push may have left blocks of unmapped arenas: never read them
-            for (Heap heap : stripes) {
-                heap.drainRemoteFrees();
-            }
-        }
+        stripes.lockAll(!closed);
         systemLock.lock();
     }
 
     private void unlockAll() {
         systemLock.unlock();
-        for (int i = stripes.length - 1; i >= 0; i--) {
-            stripes[i].lock.releaseExcludingOwner();
-        }
+        stripes.unlockAll();
     }
 
     /** With {@code heap}'s stripe held: the allocator is open, and blocks other threads freed are back. */

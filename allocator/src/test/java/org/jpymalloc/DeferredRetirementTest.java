@@ -23,7 +23,7 @@ class DeferredRetirementTest {
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void deferringIsInvisibleToStatisticsAndOccupancy(long seed) {
         ConfinedAllocator eager = confined();
-        eager.heap().deferEmptyPools = false;
+        eager.heap().retirement.deferEmptyPools = false;
         ConfinedAllocator deferring = confined();
         List<MemorySegment> eagerLive = new ArrayList<>();
         List<MemorySegment> deferringLive = new ArrayList<>();

@@ -130,20 +130,6 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     }
 
     /**
-     * The confined allocator handing out global-scope segments (a diagnostic switch, in this method's own
-     * forks): the difference from {@link #jpymalloc()} is what arena-scoped lifetime safety costs.
-     */
-    @Benchmark
-    @Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
-        "-Djpymalloc.unscopedSegmentsForMeasurement=true"})
-    public long jpymallocUnscoped() {
-        MemorySegment s = pymalloc.allocate(size);
-        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
-        pymalloc.free(s);
-        return s.address();
-    }
-
-    /**
      * The confined allocator keeping requested bytes ({@code trackRequestedBytes(true)}): the difference
      * from {@link #jpymalloc()} is what that bookkeeping costs.
      */

@@ -1,0 +1,202 @@
+package org.jpymalloc;
+
+import java.util.Arrays;
+
+/**
+ * The arenas of one heap (obmalloc's {@code arenas} array of {@code arena_object}s): a table whose slot
+ * numbers pool headers carry, the arenas retained after CPython's policy released them, and everything
+ * mapping and unmapping one involves: the memory budget, the heap's mapped-bytes usage, the shared
+ * {@link ArenaMap} that answers which arena owns an address, and the arena counters of the statistics.
+ * The only caller of {@link MappedArena#map} and {@link MappedArena#close}.
+ *
+ * <pre>
+ *   acquire ─► retained (newest) or mmap ─► slot, ArenaMap, counters.mapped
+ *   release ─► slot freed, ArenaMap, counters.unmapped ─► retained (decays) or munmap
+ * </pre>
+ *
+ * <p>Not thread-safe: the heap's owner (or its stripe lock) guards it; the {@link ArenaMap} it registers in
+ * may be shared with other heaps and is safe for that.
+ */
+final class ArenaTable {
+
+    private final Geometry geometry;
+    /** Arenas get shared scopes (a shared allocator) or confined ones. */
+    private final boolean shared;
+    private final ArenaMap arenaMap;
+    private final ArenaCounters counters;
+    private final MemoryBudget budget;
+    /** Requested and mapped bytes of the heap, with peaks. */
+    final Usage usage;
+    private final RetainedArenas retained;
+    private MappedArena[] slots = new MappedArena[8];
+    private int[] freeSlots = new int[8];
+    private int freeSlotCount;
+    private int slotsUsed;
+    private int count;
+    /** The arena found last by {@link #lookup}: most frees in a small heap hit it without hashing. */
+    private MappedArena lastFound;
+
+    ArenaTable(Geometry geometry, boolean shared, ArenaMap arenaMap, ArenaCounters counters, MemoryBudget budget,
+               Usage usage, ArenaRetention retention) {
+        this.geometry = geometry;
+        this.shared = shared;
+        this.arenaMap = arenaMap;
+        this.counters = counters;
+        this.budget = budget;
+        this.usage = usage;
+        this.retained = new RetainedArenas(retention, this::unmap);
+    }
+
+    /**
+     * An arena for {@code heap}: the most recently retained one, made to look freshly mapped, or a new
+     * one from {@code mmap} within the budget ({@code requested}: the bytes of the request that needs it,
+     * for the messages).
+     *
+     * @throws MemoryLimitError past the budget
+     * @throws OutOfMemoryError if {@code mmap} fails
+     */
+    MappedArena acquire(Heap heap, long requested) {
+        int index = freeSlotCount > 0 ? freeSlots[--freeSlotCount] : slotsUsed++;
+        if (index >= slots.length) {
+            slots = Arrays.copyOf(slots, slots.length * 2);
+        }
+        MappedArena arena;
+        try {
+            arena = retained.isEmpty() ? mapNew(heap, index, requested) : reuse(index);
+        } catch (MemoryLimitError e) {
+            releaseSlot(index);
+            throw e;
+        } catch (NativeMemory.NativeCallException e) {
+            releaseSlot(index);
+            throw new OutOfMemoryError("cannot map a new " + geometry.arenaSize() + "-byte arena: "
+                    + e.getMessage() + "; " + counters.current() + " arenas are mapped");
+        }
+        slots[index] = arena;
+        arenaMap.add(arena);
+        count++;
+        counters.mapped();
+        return arena;
+    }
+
+    private MappedArena reuse(int index) {
+        MappedArena arena = retained.takeNewest();
+        arena.resetForReuse(index);
+        return arena;
+    }
+
+    private MappedArena mapNew(Heap heap, int index, long requested) throws NativeMemory.NativeCallException {
+        long size = geometry.arenaSize();
+        budget.reserve(size, requested, "a new arena");
+        usage.mapped(size);
+        try {
+            return MappedArena.map(heap, index, shared);
+        } catch (NativeMemory.NativeCallException | RuntimeException e) {
+            budget.release(size);
+            usage.unmapped(size);
+            throw e;
+        }
+    }
+
+    /** CPython's policy released a wholly free arena: out of the table and the map, then retained or unmapped. */
+    void release(MappedArena arena) {
+        arenaMap.remove(arena);
+        slots[arena.index] = null;
+        releaseSlot(arena.index);
+        if (lastFound == arena) {
+            lastFound = null;
+        }
+        count--;
+        counters.unmapped();
+        retained.retain(arena, System.nanoTime());
+    }
+
+    /** Returns an arena's memory to the OS: every segment sliced from it becomes inaccessible. */
+    private void unmap(MappedArena arena) {
+        arena.close();
+        budget.release(arena.byteSize);
+        usage.unmapped(arena.byteSize);
+    }
+
+    /** Gives back retained arenas whose decay time has passed; for pool- and arena-level events only. */
+    void decay() {
+        if (!retained.isEmpty()) {
+            retained.decay(System.nanoTime());
+        }
+    }
+
+    /** Gives every retained arena back to the OS now; answers how many. */
+    int trim() {
+        return retained.releaseAll();
+    }
+
+    /** Unmaps every arena, retained ones included (the allocator is closing). */
+    void releaseAll() {
+        for (int i = 0; i < slotsUsed; i++) {
+            MappedArena arena = slots[i];
+            if (arena != null) {
+                arenaMap.remove(arena);
+                unmap(arena);
+                slots[i] = null;
+                counters.unmapped();
+            }
+        }
+        retained.releaseAll();
+        lastFound = null;
+        count = 0;
+    }
+
+    /** The arena owning {@code address} (this table's or, in a shared map, another heap's), or null; reads no memory. */
+    MappedArena lookup(Heap heap, long address) {
+        MappedArena last = lastFound;
+        if (last != null && last.contains(address)) {
+            return last;
+        }
+        MappedArena found = arenaMap.lookup(address);
+        if (found != null && found.heap == heap) {
+            lastFound = found;
+        }
+        return found;
+    }
+
+    /** This table's last-found arena if it holds {@code address}, else null (in a shared allocator, maybe stale). */
+    MappedArena cached(long address) {
+        MappedArena last = lastFound;
+        return last != null && last.contains(address) ? last : null;
+    }
+
+    /** Makes {@code arena} the one {@link #lookup} tries first. */
+    void remember(MappedArena arena) {
+        lastFound = arena;
+    }
+
+    /** The arena in slot {@code index} (a pool header's arena index). */
+    MappedArena bySlot(int index) {
+        return slots[index];
+    }
+
+    /** Arenas mapped and in the table now (retained ones not included). */
+    int count() {
+        return count;
+    }
+
+    /** Arenas retained for reuse. */
+    int retainedCount() {
+        return retained.count();
+    }
+
+    ArenaCounters counters() {
+        return counters;
+    }
+
+    /** The table's slots, empty ones as null; a copy. */
+    MappedArena[] snapshot() {
+        return Arrays.copyOf(slots, slotsUsed);
+    }
+
+    private void releaseSlot(int index) {
+        if (freeSlotCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
+        }
+        freeSlots[freeSlotCount++] = index;
+    }
+}

@@ -1,0 +1,95 @@
+package org.jpymalloc;
+
+/**
+ * What happens to a pool whose last block was freed. CPython retires it at once: off its class's used
+ * list, to the front of its arena's free pools, the arena re-sorted in the usable order (and released when
+ * wholly free, unless it is the last usable one). When the class's next allocation would take it straight
+ * back, the retirement is <em>deferred</em> instead (mimalloc retires pages with a delay): the pool stays
+ * its class's current pool, and a program whose only block of a class comes and goes does not pay for the
+ * pool's round trip on every pair.
+ *
+ * <p>Invisible to statistics: the deferred retirement is carried out ({@link #settle}) before every
+ * arena-level step (a pool emptied or taken from an arena, statistics, occupancy, invariants, close), and
+ * since none ran in between, the state is then exactly CPython's. {@code DeferredRetirementTest} compares a
+ * heap that retires eagerly with one that defers.
+ */
+final class PoolRetirement {
+
+    private final UsedPools used;
+    private final UsableArenas usable;
+    private final ArenaTable arenas;
+    /** The deferred pool, its arena and class; 0 if none. */
+    private long deferredPool;
+    private MappedArena deferredArena;
+    private int deferredClass;
+    /** Whether emptied pools may be deferred; tests turn it off to compare with CPython's eager retirement. */
+    boolean deferEmptyPools = true;
+
+    PoolRetirement(UsedPools used, UsableArenas usable, ArenaTable arenas) {
+        this.used = used;
+        this.usable = usable;
+        this.arenas = arenas;
+    }
+
+    /** The last block of {@code pool}, of {@code sizeClass} in {@code arena}, was freed. */
+    void emptied(MappedArena arena, long pool, int sizeClass) {
+        settle();
+        if (deferEmptyPools && retiresToHead(arena, sizeClass)) {
+            deferredPool = pool;
+            deferredArena = arena;
+            deferredClass = sizeClass;
+        } else {
+            retire(arena, pool, sizeClass);
+        }
+    }
+
+    /**
+     * An empty pool handed out a block again: only the deferred pool can, from its class's list (a pool
+     * taken from an arena comes after a {@link #settle}), and CPython would have taken it back just so.
+     */
+    void reused() {
+        deferredPool = 0;
+        deferredArena = null;
+    }
+
+    /** Carries out the deferred retirement, if any, as CPython did when the pool emptied. */
+    void settle() {
+        long pool = deferredPool;
+        if (pool != 0) {
+            MappedArena arena = deferredArena;
+            reused();
+            retire(arena, pool, deferredClass);
+        }
+    }
+
+    /** Forgets the deferred pool (its arena is gone: the allocator is closing). */
+    void clear() {
+        reused();
+    }
+
+    /**
+     * Whether retiring a pool of {@code arena} now would make it the pool the next new-pool request takes,
+     * with nothing else changed: it is its class's only used pool (so that class's next allocation asks for
+     * a new pool), and its arena is the usable head and stays the head, unreleased, after one more free pool
+     * (the arena after it has another free-pool count, so no re-sort moves it, and it is not a wholly free
+     * arena that CPython would release). Then CPython would take it straight back, from the front of that
+     * arena's free pools, for the same class ("luckily", no re-initialisation). Reads no pool header.
+     */
+    private boolean retiresToHead(MappedArena arena, int sizeClass) {
+        MappedArena next = arena.nextUsable;
+        return used.count(sizeClass) == 1 && usable.head() == arena
+                && (next == null || next.freePoolCount != arena.freePoolCount
+                        && arena.freePoolCount + 1 < arena.totalPools);
+    }
+
+    /** An empty pool leaves its class list for its arena's free pools; a wholly free arena is released. */
+    private void retire(MappedArena arena, long pool, int sizeClass) {
+        used.unlink(pool, sizeClass);
+        arena.returnPool(pool);
+        if (usable.increment(arena)) {
+            arenas.release(arena);
+        } else {
+            arenas.decay();
+        }
+    }
+}
