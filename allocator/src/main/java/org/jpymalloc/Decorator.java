@@ -4,7 +4,7 @@ package org.jpymalloc;
  * An allocator that adds a behaviour around another (debug hooks, tracing) and passes the rest through:
  * geometry, statistics, occupancy, guard checks, and handles built on its own {@code allocate}.
  */
-abstract class Decorator implements PyMalloc {
+abstract sealed class Decorator implements PyMalloc permits DebugHooks, TracingAllocator {
 
     final PyMalloc inner;
     final HandleSettings handles;

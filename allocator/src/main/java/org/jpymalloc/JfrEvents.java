@@ -42,7 +42,7 @@ final class JfrEvents {
             copy = Map.copyOf(ALLOCATORS);
         }
         copy.forEach((allocator, name) -> {
-            MallocStats s = Telemetry.snapshots(allocator).get();
+            MallocStats s = Snapshots.of(allocator).get();
             if (s == null) {
                 return;
             }

@@ -93,19 +93,6 @@ public record MallocStats(
         arenaUtilisationHistogram = List.copyOf(arenaUtilisationHistogram);
     }
 
-    /**
-     * The snapshot as the first version had it (for code built against it): peaks are taken as the current
-     * figures and the histogram is empty.
-     */
-    public MallocStats(Geometry geometry, List<SizeClassStats> sizeClasses, long arenasAllocatedTotal,
-                       long arenasReclaimed, long arenasHighwater, long arenasCurrent, long unusedPools,
-                       long arenaAlignmentBytes, long systemLiveBlocks, long systemLiveBytes,
-                       long systemAllocationsTotal, long systemPeakBytes, long spareArenas) {
-        this(geometry, sizeClasses, arenasAllocatedTotal, arenasReclaimed, arenasHighwater, arenasCurrent, unusedPools,
-                arenaAlignmentBytes, systemLiveBlocks, systemLiveBytes, systemAllocationsTotal, systemPeakBytes,
-                spareArenas, 0, 0, 0, 0, List.of(), false);
-    }
-
     /** Bytes requested by the live blocks: pool blocks (their segment sizes) and system-path blocks. */
     public long requestedBytes() {
         return sizeClasses.stream().mapToLong(SizeClassStats::requestedBytes).sum() + systemLiveBytes;

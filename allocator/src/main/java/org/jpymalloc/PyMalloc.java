@@ -33,7 +33,8 @@ import java.lang.foreign.SegmentAllocator;
  * {@link #close()} throw an exception whose message names the offending value; the allocator and all
  * its live blocks are unaffected.
  */
-public interface PyMalloc extends SegmentAllocator, AutoCloseable {
+public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
+        permits ConfinedAllocator, SharedAllocator, Decorator {
 
     /** A confined allocator with the default geometry, {@link Geometry#CPYTHON_3_9}. */
     static PyMalloc ofConfined() {
@@ -397,12 +398,15 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
     ArenaOccupancy occupancy();
 
     /**
-     * With {@link Builder#debugHooks(boolean) debug hooks}, checks the guard bytes of every live block;
-     * otherwise there are none, and this does nothing.
+     * With {@link Builder#debugHooks(boolean) debug hooks}, checks the guard bytes of every live block.
      *
      * @throws GuardDamageException for the first damaged block found
+     * @throws IllegalStateException if debug hooks are off (there are no guards), as {@link #tracer()} does
+     *     when tracing is off
      */
     default void checkGuards() {
+        throw new IllegalStateException("debug hooks are off: build the allocator with "
+                + "PyMalloc.builder().debugHooks(true)");
     }
 
     /**
@@ -412,17 +416,6 @@ public interface PyMalloc extends SegmentAllocator, AutoCloseable {
      */
     default AllocationTracer tracer() {
         throw new IllegalStateException("tracing is off: build the allocator with PyMalloc.builder().tracing(frames)");
-    }
-
-    /**
-     * Registers this allocator's {@link PyMallocMXBean} with the platform MBean server as
-     * {@code org.jpymalloc:type=PyMalloc,name="NAME"}; unregister it through the server with the name
-     * returned. After {@code close()} it shows the snapshot taken at close.
-     *
-     * @throws IllegalArgumentException if {@code name} is blank or already registered
-     */
-    default javax.management.ObjectName registerMXBean(String name) {
-        return Telemetry.register(this, name);
     }
 
     /**

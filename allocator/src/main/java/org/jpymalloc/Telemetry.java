@@ -3,27 +3,29 @@ package org.jpymalloc;
 import java.lang.management.ManagementFactory;
 import java.util.function.Supplier;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Map;
+import java.util.TreeMap;
+
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.AttributeNotFoundException;
+import javax.management.DynamicMBean;
 import javax.management.JMException;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
 import javax.management.ObjectName;
+import javax.management.ReflectionException;
 
 /**
- * Snapshots for observers on other threads (JMX, JFR): a shared allocator takes one on demand; a confined
- * one can only be walked by its owner, so observers get the last snapshot its owner took (every
- * {@code stats()} call publishes one) or the one taken at close.
+ * JMX for an allocator ({@link PyMallocMXBean#register}): the MXBean reads every figure from
+ * {@link Snapshots}. The only class besides {@link PyMallocMXBean} that touches {@code java.management},
+ * which the module requires only statically: a program that never registers an MXBean runs without it.
  */
 final class Telemetry {
 
     private Telemetry() {
-    }
-
-    /** A source of snapshots safe to call from any thread; it answers null while none is available. */
-    static Supplier<MallocStats> snapshots(PyMalloc allocator) {
-        return switch (allocator) {
-            case SharedAllocator shared -> shared::stats;
-            case ConfinedAllocator confined -> confined::published;
-            case Decorator decorator -> snapshots(decorator.inner);
-            default -> () -> null;
-        };
     }
 
     /** Registers {@code allocator}'s MXBean as {@code org.jpymalloc:type=PyMalloc,name=NAME}. */
@@ -34,12 +36,94 @@ final class Telemetry {
         try {
             ObjectName objectName = new ObjectName("org.jpymalloc", new java.util.Hashtable<>(java.util.Map.of(
                     "type", "PyMalloc", "name", ObjectName.quote(name))));
-            ManagementFactory.getPlatformMBeanServer().registerMBean(new MXBeanView(snapshots(allocator)), objectName);
+            ManagementFactory.getPlatformMBeanServer().registerMBean(new Attributes(new MXBeanView(Snapshots.of(allocator))),
+                    objectName);
             return objectName;
         } catch (javax.management.InstanceAlreadyExistsException e) {
             throw new IllegalArgumentException("an allocator MXBean named '" + name + "' is already registered", e);
         } catch (JMException e) {
             throw new IllegalStateException("cannot register the MXBean '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The registered MBean: {@link PyMallocMXBean}'s getters as read-only attributes of simple open types
+     * (long, boolean), which any JMX client reads, and {@code JMX.newMBeanProxy(server, name,
+     * PyMallocMXBean.class)} as the interface. A dynamic MBean rather than the interface itself, because
+     * JMX's MXBean introspection takes the interface's static {@code register} method for an operation and
+     * refuses its types (so {@code JMX.newMXBeanProxy} refuses the interface too).
+     */
+    private static final class Attributes implements DynamicMBean {
+
+        private static final Map<String, Method> GETTERS = getters();
+        private static final MBeanInfo INFO = new MBeanInfo(PyMallocMXBean.class.getName(),
+                "jpymalloc allocator counters (org.jpymalloc.PyMallocMXBean)",
+                GETTERS.entrySet().stream().map(e -> new MBeanAttributeInfo(e.getKey(),
+                        e.getValue().getReturnType().getName(), e.getKey(), true, false,
+                        e.getValue().getName().startsWith("is"))).toArray(MBeanAttributeInfo[]::new),
+                null, null, null);
+
+        private final PyMallocMXBean view;
+
+        Attributes(PyMallocMXBean view) {
+            this.view = view;
+        }
+
+        private static Map<String, Method> getters() {
+            Map<String, Method> getters = new TreeMap<>();
+            for (Method m : PyMallocMXBean.class.getMethods()) {
+                String name = m.getName();
+                if (!Modifier.isStatic(m.getModifiers()) && m.getParameterCount() == 0) {
+                    getters.put(name.startsWith("is") ? name.substring(2) : name.substring(3), m);
+                }
+            }
+            return getters;
+        }
+
+        @Override
+        public Object getAttribute(String attribute) throws AttributeNotFoundException, ReflectionException {
+            Method getter = GETTERS.get(attribute);
+            if (getter == null) {
+                throw new AttributeNotFoundException("no attribute " + attribute + "; attributes: " + GETTERS.keySet());
+            }
+            try {
+                return getter.invoke(view);
+            } catch (ReflectiveOperationException e) {
+                throw new ReflectionException(e);
+            }
+        }
+
+        @Override
+        public AttributeList getAttributes(String[] attributes) {
+            AttributeList list = new AttributeList();
+            for (String attribute : attributes) {
+                try {
+                    list.add(new Attribute(attribute, getAttribute(attribute)));
+                } catch (JMException skipped) {
+                    // JMX's contract: attributes that cannot be read are left out of the list
+                }
+            }
+            return list;
+        }
+
+        @Override
+        public void setAttribute(Attribute attribute) throws AttributeNotFoundException {
+            throw new AttributeNotFoundException("attribute " + attribute.getName() + " is read-only");
+        }
+
+        @Override
+        public AttributeList setAttributes(AttributeList attributes) {
+            return new AttributeList();
+        }
+
+        @Override
+        public Object invoke(String actionName, Object[] params, String[] signature) throws ReflectionException {
+            throw new ReflectionException(new NoSuchMethodException(actionName), "no operations");
+        }
+
+        @Override
+        public MBeanInfo getMBeanInfo() {
+            return INFO;
         }
     }
 

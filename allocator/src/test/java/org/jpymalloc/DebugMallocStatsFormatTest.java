@@ -53,7 +53,7 @@ class DebugMallocStatsFormatTest {
         long unused = Long.parseLong(golden.replaceAll("(?s).*\n(\\d+) unused pools.*", "$1"));
         MallocStats stats = new MallocStats(g, classes, total, value(golden, "# arenas reclaimed"),
                 value(golden, "# arenas highwater mark"), current, unused,
-                value(golden, "# bytes lost to arena alignment"), 0, 0, 0, 0, 0);
+                value(golden, "# bytes lost to arena alignment"), 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), false);
         assertEquals(golden, stats.toDebugMallocStats());
         stats.checkIdentity();
     }

@@ -38,7 +38,7 @@ class GeometryTest {
             }
             assertEquals(-1, g.sizeClassIndex(g.smallRequestThreshold() + 1), "threshold + 1 is a system request");
         }
-        // The examples of ../shared/PYMALLOC.md
+        // The examples of docs/pymalloc.md
         Geometry g = Geometry.CPYTHON_3_9;
         assertEquals(0, g.sizeClassIndex(1));
         assertEquals(0, g.sizeClassIndex(16));

@@ -116,7 +116,11 @@ class TracingTest {
         try (PyMalloc plain = PyMalloc.ofConfined()) {
             IllegalStateException off = assertThrows(IllegalStateException.class, plain::tracer);
             assertEquals("tracing is off: build the allocator with PyMalloc.builder().tracing(frames)", off.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> plain.registerMXBean(""));
+            IllegalStateException noHooks = assertThrows(IllegalStateException.class, plain::checkGuards);
+            assertEquals("debug hooks are off: build the allocator with PyMalloc.builder().debugHooks(true)",
+                    noHooks.getMessage(), "checkGuards() behaves as tracer() when its option is off");
+            assertThrows(IllegalArgumentException.class, () -> PyMallocMXBean.register(plain, ""));
+            assertThrows(NullPointerException.class, () -> PyMallocMXBean.register(null, "x"));
         }
     }
 
@@ -157,8 +161,8 @@ class TracingTest {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         try (PyMalloc shared = PyMalloc.builder().shared(true).atClose(LeakDetection.AtClose.IGNORE).build();
              PyMalloc confined = PyMalloc.builder().atClose(LeakDetection.AtClose.IGNORE).build()) {
-            ObjectName sharedName = shared.registerMXBean("shared-test");
-            ObjectName confinedName = confined.registerMXBean("confined-test");
+            ObjectName sharedName = PyMallocMXBean.register(shared, "shared-test");
+            ObjectName confinedName = PyMallocMXBean.register(confined, "confined-test");
             try {
                 assertEquals("org.jpymalloc:name=\"shared-test\",type=PyMalloc", sharedName.getCanonicalName());
                 shared.allocate(64);
@@ -171,7 +175,10 @@ class TracingTest {
                 confined.stats(); // the owner publishes a snapshot
                 assertEquals(true, server.getAttribute(confinedName, "SnapshotAvailable"));
                 assertEquals(1L, server.getAttribute(confinedName, "BlocksInUse"));
-                assertThrows(IllegalArgumentException.class, () -> shared.registerMXBean("shared-test"));
+                PyMallocMXBean proxy = javax.management.JMX.newMBeanProxy(server, sharedName, PyMallocMXBean.class);
+                assertEquals(2L, proxy.getBlocksInUse(), "a proxy of the interface reads the attributes");
+                assertTrue(proxy.isSnapshotAvailable());
+                assertThrows(IllegalArgumentException.class, () -> PyMallocMXBean.register(shared, "shared-test"));
             } finally {
                 server.unregisterMBean(sharedName);
                 server.unregisterMBean(confinedName);
