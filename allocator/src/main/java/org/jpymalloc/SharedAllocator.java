@@ -74,12 +74,20 @@ final class SharedAllocator implements PyMalloc {
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        if (byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
-                && (byteAlignment & (byteAlignment - 1)) == 0) {
+        if (servedByPools(byteSize, byteAlignment)) {
             return allocateFromPool(byteSize);
         }
         Checks.sizeAndAlignment(byteSize, byteAlignment);
         return allocateFromSystem(byteSize, byteAlignment, false);
+    }
+
+    /**
+     * Whether pools serve a request: 1 to the threshold bytes, aligned to at most the geometry's alignment
+     * (a power of two). Anything else is checked and goes to the system path.
+     */
+    private boolean servedByPools(long byteSize, long byteAlignment) {
+        return byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
+                && (byteAlignment & (byteAlignment - 1)) == 0;
     }
 
     @Override
@@ -143,8 +151,7 @@ final class SharedAllocator implements PyMalloc {
 
     @Override
     public long allocateAddress(long byteSize, long byteAlignment) {
-        if (byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
-                && (byteAlignment & (byteAlignment - 1)) == 0) {
+        if (servedByPools(byteSize, byteAlignment)) {
             return allocateBlockFromPool(byteSize);
         }
         Checks.sizeAndAlignment(byteSize, byteAlignment);

@@ -22,7 +22,8 @@ final class RunArguments {
     int samples;
 
     @Option(names = "--spare-arenas", paramLabel = "N",
-            description = "jpymalloc: emptied arenas kept mapped (default: the library's, 1 MiB worth)")
+            description = "jpymalloc: at most N emptied arenas kept mapped, until reused (0: CPython's policy; "
+                    + "default: the library's, each kept for its decay time)")
     Integer spareArenas;
 
     Replayer.Options options(Consumer<Double> progress) {
