@@ -12,7 +12,7 @@ final class BlockDiagnosis {
     }
 
     static String describe(Heap heap, MappedArena arena, MemorySegment segment) {
-        if (arena.lifetime != segment.scope()) {
+        if (arena.scope != segment.scope()) {
             return "lies in " + arena + " but does not belong to it (a segment of another allocator, or of an"
                     + " arena since unmapped whose address was reused)";
         }

@@ -21,9 +21,9 @@ import java.lang.invoke.VarHandle;
  *       form the singly linked {@code freePools} list through their headers' {@code nextPool}.</li>
  *   <li>{@code freePoolCount} counts empty plus virgin pools; the arena is on the usable list
  *       ({@link UsableArenas}) exactly when it is positive.</li>
- *   <li>Every user segment is a slice of {@link #segment}, whose scope is {@link #scope}: closing the
- *       scope (which unmaps the arena) makes every such segment throw {@link IllegalStateException} on
- *       access instead of reaching unmapped memory.</li>
+ *   <li>Every user segment is a slice of {@link #segment}, whose scope is {@link #scope}, that of the
+ *       JDK arena {@link #jdkArena}: closing it (which unmaps the arena) makes every such segment throw
+ *       {@link IllegalStateException} on access instead of reaching unmapped memory.</li>
  *   <li>{@link #liveBlocks} has a bit per alignment unit, set exactly at the start of each allocated
  *       block: it is how {@code free} tells a live block from a double free or an interior address,
  *       in O(1) and without a per-block header.</li>
@@ -39,9 +39,10 @@ final class MappedArena {
     final long byteSize;
     final long firstPool;
     final int totalPools;
-    final Arena scope;
-    /** {@code scope.scope()}, kept to compare with a segment's scope in one load. */
-    final MemorySegment.Scope lifetime;
+    /** The JDK arena whose closing unmaps this arena's memory (a confined or shared {@link Arena}). */
+    final Arena jdkArena;
+    /** {@code jdkArena.scope()}: the scope of every segment sliced from this arena, compared in one load. */
+    final MemorySegment.Scope scope;
     final MemorySegment segment;
     private final long[] liveBlocks;
     /**
@@ -84,8 +85,8 @@ final class MappedArena {
         this.firstPool = (base + poolMask) & ~poolMask;
         long lost = firstPool == base ? 0 : 1; // obmalloc gives up one pool when the base is unaligned
         this.totalPools = (int) (geometry.arenaSize() / geometry.poolSize() - lost);
-        this.scope = scope;
-        this.lifetime = scope == null ? null : scope.scope();
+        this.jdkArena = scope;
+        this.scope = scope == null ? null : scope.scope();
         this.segment = segment;
         this.alignmentShift = geometry.alignmentShift();
         this.poolShift = Long.numberOfTrailingZeros(geometry.poolSize());
@@ -132,7 +133,7 @@ final class MappedArena {
      */
     void close() {
         mapped = false;
-        scope.close();
+        jdkArena.close();
     }
 
     /**
@@ -165,7 +166,7 @@ final class MappedArena {
      * {@code Scope} interface would not inline on the hot path).
      */
     boolean owns(MemorySegment segment) {
-        return segment.isNative() && lifetime == segment.scope();
+        return segment.isNative() && scope == segment.scope();
     }
 
     boolean contains(long address) {
