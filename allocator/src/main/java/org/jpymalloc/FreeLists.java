@@ -54,8 +54,8 @@ final class FreeLists {
      *
      * @param span bytes from the pool's first block to the end of its last whole block
      */
-    static IllegalStateException repair(Heap heap, MappedArena arena, long pool, long badLink, long blockSize,
-                                        long span) {
+    static IllegalStateException repair(Heap heap, MappedArena arena, long pool, long badLink, int sizeClass,
+                                        long blockSize, long span) {
         long headerSize = heap.geometry.poolHeaderSize();
         long firstBlock = pool + headerSize;
         long head = 0;
@@ -67,7 +67,7 @@ final class FreeLists {
         }
         freeBlock(pool, head);
         if (head == 0) {
-            extendOrRetire(heap, pool, arena.poolClassOf(pool + headerSize), blockSize);
+            extendOrRetire(heap, pool, sizeClass, blockSize);
         }
         return new IllegalStateException("free list of pool 0x" + Long.toHexString(pool) + " is corrupt: it links"
                 + " to 0x" + Long.toHexString(badLink) + ", which is not a free block of the pool (expected the start"

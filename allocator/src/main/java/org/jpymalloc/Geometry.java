@@ -88,10 +88,7 @@ public record Geometry(long arenaSize, long poolSize, long alignment, long small
             throw invalid("smallRequestThreshold must be at most " + MAX_SMALL_REQUEST_THRESHOLD + " (an in-place"
                     + " realloc's slack, up to a quarter of a block, is kept in one byte): " + smallRequestThreshold);
         }
-        if (smallRequestThreshold / alignment > MAX_SIZE_CLASSES) {
-            throw invalid("smallRequestThreshold / alignment (the number of size classes) must be at most "
-                    + MAX_SIZE_CLASSES + ": " + smallRequestThreshold + " / " + alignment);
-        }
+        assert smallRequestThreshold / alignment <= MAX_SIZE_CLASSES : "the two limits above bound the classes";
         if (arenaSize < MIN_ARENA_SIZE || arenaSize > MAX_ARENA_SIZE) {
             throw invalid("arenaSize must be between " + MIN_ARENA_SIZE + " and " + MAX_ARENA_SIZE + ": " + arenaSize);
         }

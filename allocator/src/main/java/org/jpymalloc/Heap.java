@@ -154,13 +154,14 @@ final class Heap {
         long magic = blockChecks[2 * sizeClass + 1];
         if (Long.compareUnsigned(offset, blockChecks[2 * sizeClass]) >= 0
                 || Long.compareUnsigned(offset * magic, magic - 1) > 0 || !arena.markLive(block)) {
-            throw FreeLists.repair(this, arena, pool, block, blockSizes[sizeClass], blockChecks[2 * sizeClass]);
+            throw FreeLists.repair(this, arena, pool, block, sizeClass, blockSizes[sizeClass],
+                    blockChecks[2 * sizeClass]);
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
         int count = count(pool);
         if (count == 0) {
-            retirement.reused();
+            retirement.forget(); // the deferred pool, handed a block again: CPython would have taken it back
         }
         count(pool, count + 1);
         if (next == 0) {
@@ -270,7 +271,7 @@ final class Heap {
 
     /** Unmaps every arena; every segment handed out becomes inaccessible. */
     void releaseAll() {
-        retirement.clear();
+        retirement.forget();
         arenas.releaseAll();
         usable.clear();
         used.clear();

@@ -44,10 +44,11 @@ final class PoolRetirement {
     }
 
     /**
-     * An empty pool handed out a block again: only the deferred pool can, from its class's list (a pool
-     * taken from an arena comes after a {@link #settle}), and CPython would have taken it back just so.
+     * Forgets the deferred pool: it handed out a block again (only the deferred pool can, from its class's
+     * list, since a pool taken from an arena comes after a {@link #settle}, and CPython would have taken it
+     * back just so), or its arena is gone (the allocator is closing).
      */
-    void reused() {
+    void forget() {
         deferredPool = 0;
         deferredArena = null;
     }
@@ -57,14 +58,9 @@ final class PoolRetirement {
         long pool = deferredPool;
         if (pool != 0) {
             MappedArena arena = deferredArena;
-            reused();
+            forget();
             retire(arena, pool, deferredClass);
         }
-    }
-
-    /** Forgets the deferred pool (its arena is gone: the allocator is closing). */
-    void clear() {
-        reused();
     }
 
     /**
