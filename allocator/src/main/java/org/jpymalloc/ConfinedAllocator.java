@@ -173,6 +173,13 @@ final class ConfinedAllocator implements PyMalloc {
         return geometry;
     }
 
+    /** A confined allocator has one thread already: thread heaps are the shared allocator's. */
+    @Override
+    public PyMalloc threadHeap() {
+        throw new UnsupportedOperationException("a confined allocator has no thread heaps: build a shared one "
+                + "with PyMalloc.ofShared() (or builder().shared(true)) and call threadHeap() on it");
+    }
+
     @Override
     public MallocStats stats() {
         if (owner == null && statsAtClose != null) {

@@ -19,6 +19,22 @@ abstract sealed class Decorator implements PyMalloc permits DebugHooks, TracingA
         return Handle.wrap(this, allocate(byteSize, 1), handles);
     }
 
+    /**
+     * A thread heap with this decorator's options ({@link DecoratedThreadHeap}), if the allocator under the
+     * decorators is shared.
+     */
+    @Override
+    public PyMalloc threadHeap() {
+        PyMalloc root = inner;
+        while (root instanceof Decorator decorator) {
+            root = decorator.inner;
+        }
+        if (root instanceof SharedAllocator shared) {
+            return new DecoratedThreadHeap(this, shared);
+        }
+        return root.threadHeap(); // throws, naming ofShared()
+    }
+
     @Override
     public Geometry geometry() {
         return inner.geometry();

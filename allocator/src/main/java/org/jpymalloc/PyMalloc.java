@@ -34,7 +34,7 @@ import java.lang.foreign.SegmentAllocator;
  * its live blocks are unaffected.
  */
 public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
-        permits ConfinedAllocator, SharedAllocator, Decorator {
+        permits ConfinedAllocator, SharedAllocator, Decorator, ThreadHeap, DecoratedThreadHeap {
 
     /** A confined allocator with the default geometry, {@link Geometry#CPYTHON_3_9}. */
     static PyMalloc ofConfined() {
@@ -285,6 +285,33 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
             return allocator;
         }
     }
+
+    /**
+     * A thread heap: an allocator, owned by the calling thread, that allocates from this shared allocator's
+     * memory through a heap of its own, with no lock and no routing (mimalloc's {@code mi_heap_t}). Use one
+     * per thread that allocates much: its pair costs about what the confined allocator's does
+     * (docs/benchmarks.md).
+     * <ul>
+     * <li>{@code allocate}, {@code allocateZeroed}, {@code reallocate}, {@code allocateHandle}, the address
+     * API's allocations and {@code close} only from the calling thread; other threads get
+     * {@link WrongThreadException}, as for a confined {@link java.lang.foreign.Arena}.</li>
+     * <li>{@code free} and {@code freeAddress} from any thread, of any live block of the shared allocator:
+     * its own blocks go straight back to its pools, others as the shared allocator frees them. Any thread may
+     * free its blocks through the shared allocator or any of its thread heaps.</li>
+     * <li>{@link #close()} leaves its blocks live (they are the shared allocator's) and hands its heap,
+     * pools and all, to the next thread heap opened; a thread heap whose thread dies is adopted the same
+     * way. Closing the shared allocator, from any thread, ends every thread heap: their calls then throw
+     * {@link IllegalStateException}.</li>
+     * <li>The shared allocator's statistics, occupancy and close report cover every thread heap; geometry
+     * and options (debug hooks, limits, tracing, leak detection) are the shared allocator's, and so are
+     * {@code stats()}, {@code occupancy()} and {@code trim()} of a thread heap.</li>
+     * </ul>
+     * Called on a thread heap: another thread heap of the same shared allocator.
+     *
+     * @throws UnsupportedOperationException on a confined allocator, naming {@link #ofShared()}
+     * @throws IllegalStateException if the allocator is closed
+     */
+    PyMalloc threadHeap();
 
     /**
      * Gives every arena the allocator retains for reuse ({@link Builder#arenaDecay}) back to the OS now,

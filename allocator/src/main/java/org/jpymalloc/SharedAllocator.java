@@ -128,7 +128,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /** Takes the stripe's lock, then checks the allocator is open (unlocking if not). Out of line. */
-    private void lockOpen(Heap heap, Thread me) {
+    void lockOpen(Heap heap, Thread me) {
         heap.lock.lock(me);
         if (closed) {
             heap.lock.unlock(me);
@@ -171,7 +171,7 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
-    private MemorySegment allocateFromSystem(long byteSize, long byteAlignment, boolean zeroed) {
+    MemorySegment allocateFromSystem(long byteSize, long byteAlignment, boolean zeroed) {
         systemLock.lock();
         try {
             checkOpen();
@@ -306,16 +306,20 @@ final class SharedAllocator implements PyMalloc {
 
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
-        return reallocate(segment, segment.address(), newByteSize);
+        return reallocate(segment, segment.address(), newByteSize, this);
     }
 
     @Override
     public long reallocateAddress(long address, long byteSize) {
-        return reallocate(null, address, byteSize).address();
+        return reallocate(null, address, byteSize, this).address();
     }
 
-    /** {@code segment}: the caller's, or null for the address API (then only the address is checked). */
-    private MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
+    /**
+     * {@code segment}: the caller's, or null for the address API (then only the address is checked); a
+     * block that moves is allocated from, and the old one freed through, {@code via} (this allocator or
+     * one of its thread heaps).
+     */
+    MemorySegment reallocate(MemorySegment segment, long address, long newByteSize, PyMalloc via) {
         Checks.newSize(newByteSize);
         MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
@@ -341,12 +345,12 @@ final class SharedAllocator implements PyMalloc {
         // arena's scoped segment: should the caller race this with a free of the same block and the arena be
         // unmapped (or the allocator closed), the read throws IllegalStateException instead of reaching
         // unmapped memory, and the free below then reports the race.
-        MemorySegment moved = allocate(newByteSize, 1);
+        MemorySegment moved = via.allocate(newByteSize, 1);
         try {
             MemorySegment.copy(arena.segment, address - arena.base, moved, 0, Math.min(blockSize, newByteSize));
         } catch (IllegalStateException raced) {
             try {
-                free(moved);
+                via.free(moved);
             } catch (RuntimeException closed) {
                 raced.addSuppressed(closed);
             }
@@ -354,12 +358,12 @@ final class SharedAllocator implements PyMalloc {
         }
         try {
             if (segment != null) {
-                free(segment);
+                via.free(segment);
             } else {
-                freeAddress(address);
+                via.freeAddress(address);
             }
         } catch (IllegalArgumentException racedWithAnotherFree) {
-            free(moved);
+            via.free(moved);
             throw racedWithAnotherFree;
         }
         return moved;
@@ -381,6 +385,50 @@ final class SharedAllocator implements PyMalloc {
     @Override
     public Geometry geometry() {
         return geometry;
+    }
+
+    /**
+     * A new thread heap for the calling thread, adopting a heap a closed thread heap (or a dead thread) left
+     * behind when there is one ({@link ThreadHeaps}).
+     */
+    @Override
+    public PyMalloc threadHeap() {
+        Thread me = Thread.currentThread();
+        Heap heap = stripes.adoptThreadHeap(me);
+        try {
+            checkOpen(); // closed is written with every heap's lock held (a new heap's: made after, or retired)
+        } catch (IllegalStateException closedAlready) {
+            heap.lock.unpin();
+            heap.lock.unlock(me);
+            stripes.orphanThreadHeap(heap);
+            throw closedAlready;
+        }
+        heap.lock.unlock(me);
+        return new ThreadHeap(this, heap, me);
+    }
+
+    /** Throws if closed; for a decorated allocator's thread heap, which has no heap to check it by. */
+    void checkOpenForThreadHeap() {
+        systemLock.lock(); // closed is written with every lock held, the system lock's included
+        try {
+            checkOpen();
+        } finally {
+            systemLock.unlock();
+        }
+    }
+
+    /** A closed thread heap's heap, unpinned: it waits for the next thread heap. */
+    void orphan(Heap heap) {
+        stripes.orphanThreadHeap(heap);
+    }
+
+    /** Heaps made for thread heaps, and how many wait as orphans; for tests. */
+    int[] threadHeapsAndOrphans() {
+        return stripes.threadHeapsAndOrphans();
+    }
+
+    HandleSettings handles() {
+        return handles;
     }
 
     /**

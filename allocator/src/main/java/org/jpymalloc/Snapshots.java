@@ -18,6 +18,8 @@ final class Snapshots {
             case SharedAllocator shared -> shared::stats;
             case ConfinedAllocator confined -> confined::published;
             case Decorator decorator -> of(decorator.inner);
+            case ThreadHeap threadHeap -> threadHeap.shared()::stats;
+            case DecoratedThreadHeap threadHeap -> threadHeap::stats;
         };
     }
 }

@@ -36,6 +36,11 @@ import java.util.concurrent.locks.LockSupport;
  * had died (that is how a dead thread's stripe is adopted). Virtual threads are never owners: they would
  * come and go by the million, and a stripe they share must not be revoked on every operation. Without
  * {@code membarrier} (not Linux, or an old kernel) no stripe is ever biased.
+ *
+ * <p><b>Pinned.</b> The lock of a thread heap ({@link ThreadHeap}) is biased to the thread that holds the
+ * thread heap, by {@link #pin}, whether platform or virtual, and never revoked: another thread that takes
+ * the lock keeps the owner out only while it holds it, as statistics do. The bias ends when the thread heap
+ * closes ({@link #unpin}) or its owner dies.
  */
 final class StripeLock {
 
@@ -73,6 +78,10 @@ final class StripeLock {
     /** Under the lock: operations left before the stripe may be biased again; negative: never biased. */
     private int opsUntilBias;
     private final int quietOps;
+    /** A thread heap's lock: biased by {@link #pin} only, and never revoked. */
+    private final boolean pinned;
+    /** Under the lock of a pinned stripe: the holder raised {@code excluding}, and lowers it at unlock. */
+    private boolean holderExcludes;
     private boolean retired;
     /** Under the lock, for tests and diagnostics. */
     private long grants;
@@ -88,11 +97,37 @@ final class StripeLock {
      * again at once, which tests use to revoke as often as possible); negative: never biased.
      */
     StripeLock(int quietOps) {
+        this(quietOps, false);
+    }
+
+    private StripeLock(int quietOps, boolean pinned) {
         if (quietOps >= 0 && !BIAS_SUPPORTED) {
             quietOps = -1;
         }
         this.quietOps = quietOps;
         this.opsUntilBias = quietOps < 0 ? -1 : 0;
+        this.pinned = pinned;
+    }
+
+    /** The lock of a thread heap: biased only by {@link #pin}, never by use, never revoked. */
+    static StripeLock pinnable() {
+        return new StripeLock(-1, true);
+    }
+
+    /**
+     * With the lock held by {@code owner} (taken with {@link #lock}): biases a pinnable lock to {@code owner}
+     * until {@link #unpin}. Without {@code membarrier} nothing changes: the owner then always takes the lock.
+     */
+    void pin(Thread owner) {
+        if (BIAS_SUPPORTED && !retired) {
+            this.owner = new Owner(owner);
+            grants++;
+        }
+    }
+
+    /** With the lock held by the owner: ends the bias (the thread heap closes). */
+    void unpin() {
+        owner = Owner.NONE;
     }
 
     /**
@@ -121,12 +156,21 @@ final class StripeLock {
 
     /**
      * Takes the lock for an operation by {@code me}: another live thread's bias is revoked for good (the
-     * owner kept out first); a dead owner's stripe is adopted without a barrier or a revocation.
+     * owner kept out first), or, when pinned, the owner is kept out until {@link #unlock}; a dead owner's
+     * stripe is adopted without a barrier or a revocation (a pinned one keeps its dead owner until the
+     * next thread heap re-pins it).
      */
     void lock(Thread me) {
         acquire();
         Owner bias = owner;
         if (bias == Owner.NONE || bias.thread == me) {
+            return;
+        }
+        if (pinned) {
+            if (bias.thread.isAlive()) {
+                keepOwnerOut();
+                holderExcludes = true;
+            }
             return;
         }
         if (bias.thread.isAlive()) {
@@ -143,7 +187,12 @@ final class StripeLock {
 
     /** Ends an operation by {@code me} under the lock, biasing the stripe to {@code me} when it is time. */
     void unlock(Thread me) {
-        if (owner == Owner.NONE && opsUntilBias >= 0 && !retired) {
+        if (holderExcludes) {
+            holderExcludes = false;
+            if (!retired) {
+                EXCLUDING.setRelease(this, 0);
+            }
+        } else if (owner == Owner.NONE && opsUntilBias >= 0 && !retired) {
             if (opsUntilBias > 0) {
                 opsUntilBias--;
             } else if (!me.isVirtual()) {
@@ -207,6 +256,11 @@ final class StripeLock {
     boolean ownedByAnotherLiveThread(Thread me) {
         Thread thread = owner.thread;
         return thread != null && thread != me && thread.isAlive();
+    }
+
+    /** The thread the lock is biased to, or null; a plain read (for diagnostics and tests). */
+    Thread biasedTo() {
+        return owner.thread;
     }
 
     /** Under the lock: how many times the stripe was biased, and how many biases were revoked. */

@@ -4,10 +4,12 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The stripes of a shared allocator: a fixed set of complete pymalloc {@link Heap}s, each with its own
- * {@link StripeLock} (biased to an owner thread), sharing one {@link ArenaMap}, one set of arena counters
- * and the allocator's memory budget. A thread allocates from the stripe its thread id selects; whole-heap
- * operations (statistics, occupancy, close, trim, invariants) take every stripe in one fixed order.
+ * The heaps of a shared allocator: a fixed set of <em>stripes</em>, complete pymalloc {@link Heap}s each
+ * with its own {@link StripeLock} (biased to an owner thread), and the heaps of its {@link ThreadHeap}s
+ * ({@link ThreadHeaps}), all sharing one {@link ArenaMap}, one set of arena counters and the allocator's
+ * memory budget. A thread allocates from the stripe its thread id selects, or from its thread heap;
+ * whole-heap operations (statistics, occupancy, close, trim, invariants) take every heap in one fixed
+ * order: the thread-heap registry, the stripes, the thread heaps.
  */
 final class Stripes {
 
@@ -16,6 +18,7 @@ final class Stripes {
 
     private final Heap[] heaps;
     private final int mask;
+    private final ThreadHeaps threadHeaps;
     /** Which arena, of any stripe, owns an address: lock-free lookups for frees from any thread. */
     private final ArenaMap arenaMap;
 
@@ -36,6 +39,8 @@ final class Stripes {
                     new Usage(), trackRequested);
         }
         this.mask = count - 1;
+        this.threadHeaps = new ThreadHeaps(() -> new Heap(geometry, StripeLock.pinnable(), arenaMap, counters,
+                retention, budget, new Usage(), trackRequested));
     }
 
     /** Twice the processors, as a power of two: two threads per core rarely share a stripe. */
@@ -63,8 +68,32 @@ final class Stripes {
         return heaps[(int) thread.threadId() & mask];
     }
 
+    /** Every heap: the stripes, then the thread heaps' (open, orphaned or left by dead threads). */
     List<Heap> all() {
-        return List.of(heaps);
+        Heap[] threads = threadHeaps.all();
+        Heap[] all = java.util.Arrays.copyOf(heaps, heaps.length + threads.length);
+        System.arraycopy(threads, 0, all, heaps.length, threads.length);
+        return List.of(all);
+    }
+
+    /** A heap for a new thread heap of {@code holder}, pinned to it and locked by it: {@link ThreadHeaps#adopt}. */
+    Heap adoptThreadHeap(Thread holder) {
+        return threadHeaps.adopt(holder);
+    }
+
+    /** A closing thread heap's heap, unpinned by its holder, waits for the next thread heap. */
+    void orphanThreadHeap(Heap heap) {
+        threadHeaps.orphan(heap);
+    }
+
+    /** Heaps made for thread heaps, and how many wait as orphans; for tests. */
+    int[] threadHeapsAndOrphans() {
+        threadHeaps.lock();
+        try {
+            return new int[] {threadHeaps.all().length, threadHeaps.orphanCount()};
+        } finally {
+            threadHeaps.unlock();
+        }
     }
 
     int count() {
@@ -78,32 +107,36 @@ final class Stripes {
      * they take them in this order, so there is no deadlock.
      */
     void lockAll(boolean collect) {
+        threadHeaps.lock();
+        List<Heap> all = all();
         boolean anyOwner = false;
-        for (Heap heap : heaps) {
+        for (Heap heap : all) {
             anyOwner |= heap.lock.acquireExcludingOwner();
         }
         if (anyOwner) {
             NativeMemory.processBarrier();
-            for (Heap heap : heaps) {
+            for (Heap heap : all) {
                 heap.lock.awaitOwnerIdle();
             }
         }
         if (collect) {
-            for (Heap heap : heaps) {
+            for (Heap heap : all) {
                 heap.drainRemoteFrees();
             }
         }
     }
 
     void unlockAll() {
-        for (int i = heaps.length - 1; i >= 0; i--) {
-            heaps[i].lock.releaseExcludingOwner();
+        List<Heap> all = all(); // unchanged since lockAll: the registry is held
+        for (int i = all.size() - 1; i >= 0; i--) {
+            all.get(i).lock.releaseExcludingOwner();
         }
+        threadHeaps.unlock();
     }
 
-    /** Runs {@code action} on each stripe in turn, under its lock with its owner kept out. */
+    /** Runs {@code action} on each heap in turn, under its lock with its owner kept out. */
     void eachExcludingOwner(Consumer<Heap> action) {
-        for (Heap heap : heaps) {
+        for (Heap heap : all()) {
             heap.lock.lockExcludingOwner();
             try {
                 action.accept(heap);
@@ -115,7 +148,7 @@ final class Stripes {
 
     /** Under {@link #lockAll}: no stripe is biased again, and every arena is unmapped (the allocator closes). */
     void retireAll() {
-        for (Heap heap : heaps) {
+        for (Heap heap : all()) {
             heap.lock.retire();
             heap.releaseAll();
         }
@@ -125,7 +158,7 @@ final class Stripes {
     long[] biasGrantsAndRevocations() {
         long grants = 0;
         long revocations = 0;
-        for (Heap heap : heaps) {
+        for (Heap heap : all()) {
             grants += heap.lock.grants();
             revocations += heap.lock.revocations();
         }

@@ -52,7 +52,12 @@ abstract class AbstractPyMallocContractTest {
             }
         } finally {
             bystanders = null;
+            releaseAll();
         }
+    }
+
+    /** After each test: anything the variant holds besides {@link #allocator} (a thread heap's shared allocator). */
+    protected void releaseAll() {
     }
 
     private boolean stillOpen() {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code close()} from one thread while others allocate, write, reallocate and free on a shared
- * allocator: every other thread's calls and accesses either complete or throw
+ * allocator (directly, or each through a thread heap of its own): every other thread's calls and accesses
+ * either complete or throw
  * {@link IllegalStateException} (the allocator's "closed", or the JDK's for a closed scope); nothing
  * hangs, nothing crashes. Run in a child JVM by {@link MisuseInChildJvmTest}.
  */
@@ -26,23 +27,29 @@ final class CloseRace {
     }
 
     static void run(int biasQuietOps) throws Exception {
+        run(biasQuietOps, false);
+    }
+
+    /** With {@code threadHeaps}, each worker works through a thread heap it opens. */
+    static void run(int biasQuietOps, boolean threadHeaps) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
         try {
             for (int round = 0; round < ROUNDS; round++) {
-                raceOnce(pool, biasQuietOps, round);
+                raceOnce(pool, biasQuietOps, round, threadHeaps);
             }
         } finally {
             pool.shutdownNow();
         }
     }
 
-    private static void raceOnce(ExecutorService pool, int biasQuietOps, int round) throws Exception {
+    private static void raceOnce(ExecutorService pool, int biasQuietOps, int round, boolean threadHeaps)
+            throws Exception {
         SharedAllocator allocator = SharedStressTest.withBiasPolicy(biasQuietOps);
         CountDownLatch running = new CountDownLatch(WORKERS);
         List<Future<String>> workers = new ArrayList<>();
         for (int w = 0; w < WORKERS; w++) {
             long seed = round * 31L + w;
-            workers.add(pool.submit(() -> work(allocator, new SplittableRandom(seed), running)));
+            workers.add(pool.submit(() -> work(allocator, threadHeaps, new SplittableRandom(seed), running)));
         }
         running.await();
         Thread.sleep(1 + round % 5);
@@ -54,10 +61,12 @@ final class CloseRace {
     }
 
     /** Works until the allocator is closed; answers how it ended. */
-    private static String work(PyMalloc allocator, SplittableRandom random, CountDownLatch running) {
+    private static String work(PyMalloc shared, boolean threadHeap, SplittableRandom random,
+                               CountDownLatch running) {
         List<MemorySegment> held = new ArrayList<>();
         running.countDown();
         try {
+            PyMalloc allocator = threadHeap ? shared.threadHeap() : shared;
             while (true) {
                 MemorySegment s = allocator.allocate(SharedStressTest.size(random));
                 SharedStressTest.writeCookie(s);

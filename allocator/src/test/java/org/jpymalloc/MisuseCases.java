@@ -52,6 +52,7 @@ final class MisuseCases {
         CASES.put("double-free-race", MisuseCases::doubleFreeRace);
         CASES.put("closed-free-other-thread", MisuseCases::closedFreeFromOtherThread);
         CASES.put("close-race", arg -> CloseRace.run(bias(arg)));
+        CASES.put("close-race-thread-heaps", arg -> CloseRace.run(bias(arg), true));
         CASES.put("geometry-grid", arg -> GeometryGrid.run());
         CASES.put("stress", arg -> new SharedStressTest().blocksHandedBetweenThreadsKeepTheirBytesAndAllComeBack(
                 bias(arg)));

@@ -45,6 +45,7 @@ class MisuseInChildJvmTest {
             new Case("close-race", "default", List.of()),
             new Case("close-race", "eager", List.of()),
             new Case("close-race", "off", List.of()),
+            new Case("close-race-thread-heaps", "default", List.of()),
             new Case("geometry-grid", "", List.of()),
             new Case("stress", "default", concat("-Xint")),
             new Case("stress", "eager", concat("-Xint")),

@@ -146,4 +146,34 @@ class SharedThreadLifecycleTest {
         assertEquals(0, allocator.biasGrantsAndRevocations()[0], "virtual threads never own a stripe");
         allocator.close();
     }
+
+    @Test
+    void aMillionVirtualThreadsEachWithAThreadHeapStayBounded() throws Exception {
+        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 1_000_000; i++) {
+                int size = 1 + i % 512;
+                executor.submit(() -> {
+                    try (PyMalloc heap = allocator.threadHeap()) {
+                        MemorySegment a = heap.allocate(size);
+                        MemorySegment b = heap.allocate(16);
+                        SharedStressTest.writeCookie(a);
+                        heap.free(b);
+                        heap.free(SharedStressTest.checkCookie(a));
+                    }
+                });
+            }
+        }
+        MallocStats stats = allocator.stats().checkIdentity();
+        assertEquals(0, stats.blocksInUse());
+        int[] heapsAndOrphans = allocator.threadHeapsAndOrphans();
+        assertEquals(heapsAndOrphans[0], heapsAndOrphans[1], "every thread heap closed: every heap an orphan");
+        // Heaps number at most the thread heaps open at once, bounded by the carriers and what unmounts them,
+        // never by the million threads; each keeps at most one arena (and, decaying, a retained one).
+        int processors = Runtime.getRuntime().availableProcessors();
+        assertTrue(heapsAndOrphans[0] <= 64 * processors, "heaps: " + heapsAndOrphans[0]);
+        assertTrue(stats.arenasHighwater() <= allocator.stripeCount() + 2L * heapsAndOrphans[0],
+                "arenas high-water mark: " + stats.arenasHighwater() + " for " + heapsAndOrphans[0] + " heaps");
+        allocator.close();
+    }
 }

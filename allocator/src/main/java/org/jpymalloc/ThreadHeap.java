@@ -1,0 +1,280 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A thread's own heap of a shared allocator ({@link PyMalloc#threadHeap()}), as mimalloc's
+ * {@code mi_heap_t}: the thread that opened it allocates from a pymalloc {@link Heap} of its own, with no
+ * routing (no thread-to-stripe step, no arena-to-stripe step on its own frees) and no lock or atomic
+ * instruction, yet the shared allocator keeps its promises: any thread may free any block, close from any
+ * thread is safe, statistics are exact, a double free is rejected at once.
+ *
+ * <p>How: the heap's {@link StripeLock} is pinned to the holder ({@link StripeLock#pin}), so the holder
+ * enters as its owner (a plain store, a compiler barrier, a volatile load); anyone else who must touch the
+ * heap (statistics, close, a free the remote-free stack cannot take) keeps the holder out with the lock's
+ * handshake for as long as it works. Blocks of this heap freed by other threads go on its
+ * {@link RemoteFrees} stack, collected when a class needs a pool.
+ *
+ * <pre>
+ *  holder ──allocate──► own heap, as owner (no lock)
+ *  holder ──free(own block)──► own heap, as owner;   free(any other block) ──► the shared allocator's free
+ *  other  ──free(this heap's block)──► remote-free stack (or the heap's lock, the holder kept out)
+ * </pre>
+ *
+ * <p>Blocks belong to the shared allocator: {@link #close()} leaves them live, and the heap (with its pools,
+ * whose free blocks serve again) waits for the next thread heap ({@link ThreadHeaps}). Closing the shared
+ * allocator closes every thread heap: its calls then throw {@link IllegalStateException}.
+ */
+final class ThreadHeap implements PyMalloc {
+
+    private final SharedAllocator shared;
+    private final Heap heap;
+    /** The thread that opened it; null once closed, so one comparison guards both on the hot path. */
+    private Thread holder;
+    private final Thread opener;
+    private final long threshold;
+    private final long alignment;
+    private final int alignmentShift;
+
+    ThreadHeap(SharedAllocator shared, Heap heap, Thread holder) {
+        this.shared = shared;
+        this.heap = heap;
+        this.holder = holder;
+        this.opener = holder;
+        Geometry geometry = shared.geometry();
+        this.threshold = geometry.smallRequestThreshold();
+        this.alignment = geometry.alignment();
+        this.alignmentShift = geometry.alignmentShift();
+    }
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        Thread me = checkHolder();
+        if (servedByPools(byteSize, byteAlignment)) {
+            int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
+            StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+            if (owner == null) {
+                return allocateLocked(me, sizeClass, byteSize, false);
+            }
+            try {
+                return heap.allocateSegment(sizeClass, byteSize);
+            } finally {
+                owner.exit();
+            }
+        }
+        Checks.sizeAndAlignment(byteSize, byteAlignment);
+        return shared.allocateFromSystem(byteSize, byteAlignment, false);
+    }
+
+    /** Whether pools serve a request (as in {@link SharedAllocator}). */
+    private boolean servedByPools(long byteSize, long byteAlignment) {
+        return byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
+                && (byteAlignment & (byteAlignment - 1)) == 0;
+    }
+
+    /** Out of line: while someone keeps the holder out (statistics, close), or without membarrier. */
+    private MemorySegment allocateLocked(Thread me, int sizeClass, long byteSize, boolean asAddress) {
+        shared.lockOpen(heap, me);
+        try {
+            return asAddress ? MemorySegment.ofAddress(heap.allocateBlock(sizeClass, byteSize))
+                    : heap.allocateSegment(sizeClass, byteSize);
+        } finally {
+            heap.lock.unlock(me);
+        }
+    }
+
+    @Override
+    public MemorySegment allocateZeroed(long byteSize) {
+        checkHolder();
+        Checks.size(byteSize);
+        if (byteSize == 0 || byteSize > threshold) {
+            return shared.allocateFromSystem(byteSize, 1, true);
+        }
+        MemorySegment segment = allocate(byteSize, 1);
+        segment.fill((byte) 0);
+        return segment;
+    }
+
+    @Override
+    public long allocateAddress(long byteSize) {
+        return allocateAddress(byteSize, 1);
+    }
+
+    @Override
+    public long allocateAddress(long byteSize, long byteAlignment) {
+        Thread me = checkHolder();
+        if (servedByPools(byteSize, byteAlignment)) {
+            int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
+            StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+            if (owner == null) {
+                return allocateLocked(me, sizeClass, byteSize, true).address();
+            }
+            try {
+                return heap.allocateBlock(sizeClass, byteSize);
+            } finally {
+                owner.exit();
+            }
+        }
+        Checks.sizeAndAlignment(byteSize, byteAlignment);
+        return shared.allocateFromSystem(byteSize, byteAlignment, false).address();
+    }
+
+    /**
+     * Frees any live block of the shared allocator, from any thread: the holder's own blocks straight back
+     * to its pools, anything else as the shared allocator's {@link PyMalloc#free} does.
+     */
+    @Override
+    public void free(MemorySegment segment) {
+        long address = segment.address(); // NullPointerException for null, like the JDK's own methods
+        Thread me = Thread.currentThread();
+        if (me != holder || !freeOwn(segment, address, me)) {
+            freeShared(segment, address);
+        }
+    }
+
+    @Override
+    public void freeAddress(long address) {
+        Thread me = Thread.currentThread();
+        if (me != holder || !freeOwn(null, address, me)) {
+            freeShared(null, address);
+        }
+    }
+
+    /**
+     * The holder's fast path: true if the block was a live block of its own heap and is now free; false,
+     * having changed nothing, for anything else (another heap's block, a system block, a bad address, the
+     * holder kept out), which the shared allocator's free then handles or rejects.
+     */
+    private boolean freeOwn(MemorySegment segment, long address, Thread me) {
+        MappedArena arena = heap.cachedArena(address);
+        if (arena == null) {
+            return false;
+        }
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return false;
+        }
+        try {
+            return arena.mapped && (segment == null || arena.owns(segment)) && heap.free(arena, address);
+        } finally {
+            owner.exit();
+        }
+    }
+
+    /** Everything but the holder's fast path: the shared allocator's routing and checks. */
+    private void freeShared(MemorySegment segment, long address) {
+        if (holder == null) {
+            throw closed();
+        }
+        if (segment != null) {
+            shared.free(segment);
+        } else {
+            shared.freeAddress(address);
+        }
+    }
+
+    @Override
+    public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
+        checkHolder();
+        return shared.reallocate(segment, segment.address(), newByteSize, this);
+    }
+
+    @Override
+    public long reallocateAddress(long address, long byteSize) {
+        checkHolder();
+        return shared.reallocate(null, address, byteSize, this).address();
+    }
+
+    /** Handles release through the shared allocator: from any thread, and after this thread heap closes. */
+    @Override
+    public Handle allocateHandle(long byteSize) {
+        return Handle.wrap(shared, allocate(byteSize, 1), shared.handles());
+    }
+
+    /** Another thread heap of the same shared allocator, for the calling thread. */
+    @Override
+    public PyMalloc threadHeap() {
+        return shared.threadHeap();
+    }
+
+    @Override
+    public Geometry geometry() {
+        return shared.geometry();
+    }
+
+    /** The shared allocator's statistics, which cover every thread heap. */
+    @Override
+    public MallocStats stats() {
+        return shared.stats();
+    }
+
+    /** The shared allocator's occupancy, which covers every thread heap. */
+    @Override
+    public ArenaOccupancy occupancy() {
+        return shared.occupancy();
+    }
+
+    /** The shared allocator's: every heap's retained arenas go back to the OS. */
+    @Override
+    public void trim() {
+        shared.trim();
+    }
+
+    /**
+     * Ends the thread heap: its blocks stay live (free them through the shared allocator or any thread
+     * heap), and its heap, pools and all, waits for the next thread heap to adopt it.
+     *
+     * @throws WrongThreadException if called from another thread than the holder
+     * @throws IllegalStateException if already closed, or if the shared allocator is closed
+     */
+    @Override
+    public void close() {
+        Thread me = checkHolder();
+        shared.lockOpen(heap, me);
+        try {
+            heap.lock.unpin();
+            holder = null;
+        } finally {
+            heap.lock.unlock(me);
+        }
+        shared.orphan(heap);
+    }
+
+    /** The shared allocator; for tests. */
+    SharedAllocator shared() {
+        return shared;
+    }
+
+    /** The heap; for tests. */
+    Heap heap() {
+        return heap;
+    }
+
+    private Thread checkHolder() {
+        Thread me = Thread.currentThread();
+        if (me != holder) {
+            throw accessDenied();
+        }
+        return me;
+    }
+
+    /** Kept out of line: the hot paths stay small enough for the JIT to inline them. */
+    private RuntimeException accessDenied() {
+        return holder == null ? closed() : wrongThread(opener);
+    }
+
+    static WrongThreadException wrongThread(Thread opener) {
+        return new WrongThreadException("thread heap belongs to " + opener + "; called from "
+                + Thread.currentThread() + " (free is the one call any thread may make)");
+    }
+
+    static IllegalStateException closed() {
+        return new IllegalStateException("thread heap is closed: its blocks are the shared allocator's, free them "
+                + "there");
+    }
+
+    @Override
+    public String toString() {
+        return "ThreadHeap[" + opener + (holder == null ? ", closed]" : "]");
+    }
+}
