@@ -403,8 +403,9 @@ final class SharedAllocator implements PyMalloc {
             stripes.orphanThreadHeap(heap);
             throw closedAlready;
         }
+        StripeLock.Owner bias = heap.lock.pinnedBias();
         heap.lock.unlock(me);
-        return new ThreadHeap(this, heap, me);
+        return new ThreadHeap(this, heap, me, bias);
     }
 
     /** Throws if closed; for a decorated allocator's thread heap, which has no heap to check it by. */

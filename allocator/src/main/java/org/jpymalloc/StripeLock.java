@@ -116,13 +116,35 @@ final class StripeLock {
 
     /**
      * With the lock held by {@code owner} (taken with {@link #lock}): biases a pinnable lock to {@code owner}
-     * until {@link #unpin}. Without {@code membarrier} nothing changes: the owner then always takes the lock.
+     * until {@link #unpin} ({@link #pinnedBias()} answers the bias). Without {@code membarrier}, or once
+     * retired, nothing changes: the owner then always takes the lock.
      */
     void pin(Thread owner) {
         if (BIAS_SUPPORTED && !retired) {
             this.owner = new Owner(owner);
             grants++;
         }
+    }
+
+    /** Under the lock: the bias {@link #pin} set, for {@link #enterPinned}; null if none. */
+    Owner pinnedBias() {
+        return owner == Owner.NONE ? null : owner;
+    }
+
+    /**
+     * The holder's way into a pinned stripe, with the {@link Owner} {@link #pin} answered it: true if in
+     * (leave with {@link Owner#exit()}), false if someone keeps it out (then take {@link #lock}). Leaner
+     * than {@link #enterAsOwner}: only the holder calls it, and its bias changes only by its own hand
+     * ({@link #unpin}) or when retired, which raises {@code excluding} for good.
+     */
+    boolean enterPinned(Owner bias) {
+        bias.busy = 1;
+        VarHandle.releaseFence(); // as in enterAsOwner: the load below stays below the store
+        if (excluding != 0) {
+            bias.exit();
+            return false;
+        }
+        return true;
     }
 
     /** With the lock held by the owner: ends the bias (the thread heap closes). */

@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * thread is safe, statistics are exact, a double free is rejected at once.
  *
  * <p>How: the heap's {@link StripeLock} is pinned to the holder ({@link StripeLock#pin}), so the holder
- * enters as its owner (a plain store, a compiler barrier, a volatile load); anyone else who must touch the
+ * enters as its owner ({@link StripeLock#enterPinned}: a plain store, a compiler barrier, a volatile load);
+ * anyone else who must touch the
  * heap (statistics, close, a free the remote-free stack cannot take) keeps the holder out with the lock's
  * handshake for as long as it works. Blocks of this heap freed by other threads go on its
  * {@link RemoteFrees} stack, collected when a class needs a pool.
@@ -29,6 +30,9 @@ final class ThreadHeap implements PyMalloc {
 
     private final SharedAllocator shared;
     private final Heap heap;
+    private final StripeLock lock;
+    /** The heap's bias to the holder ({@link StripeLock#enterPinned}); null without {@code membarrier}. */
+    private final StripeLock.Owner bias;
     /** The thread that opened it; null once closed, so one comparison guards both on the hot path. */
     private Thread holder;
     private final Thread opener;
@@ -36,9 +40,11 @@ final class ThreadHeap implements PyMalloc {
     private final long alignment;
     private final int alignmentShift;
 
-    ThreadHeap(SharedAllocator shared, Heap heap, Thread holder) {
+    ThreadHeap(SharedAllocator shared, Heap heap, Thread holder, StripeLock.Owner bias) {
         this.shared = shared;
         this.heap = heap;
+        this.lock = heap.lock;
+        this.bias = bias;
         this.holder = holder;
         this.opener = holder;
         Geometry geometry = shared.geometry();
@@ -50,18 +56,23 @@ final class ThreadHeap implements PyMalloc {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         Thread me = checkHolder();
-        if (servedByPools(byteSize, byteAlignment)) {
-            int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
-            StripeLock.Owner owner = heap.lock.enterAsOwner(me);
-            if (owner == null) {
-                return allocateLocked(me, sizeClass, byteSize, false);
-            }
-            try {
-                return heap.allocateSegment(sizeClass, byteSize);
-            } finally {
-                owner.exit();
-            }
+        if (!servedByPools(byteSize, byteAlignment)) {
+            return allocateFromSystem(byteSize, byteAlignment);
         }
+        int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
+        StripeLock.Owner owner = bias;
+        if (owner == null || !lock.enterPinned(owner)) {
+            return allocateLocked(me, sizeClass, byteSize, false);
+        }
+        try {
+            return heap.allocateSegment(sizeClass, byteSize);
+        } finally {
+            owner.exit();
+        }
+    }
+
+    /** Out of line, to keep {@link #allocate} small enough for the JIT to inline into its callers. */
+    private MemorySegment allocateFromSystem(long byteSize, long byteAlignment) {
         Checks.sizeAndAlignment(byteSize, byteAlignment);
         return shared.allocateFromSystem(byteSize, byteAlignment, false);
     }
@@ -103,20 +114,19 @@ final class ThreadHeap implements PyMalloc {
     @Override
     public long allocateAddress(long byteSize, long byteAlignment) {
         Thread me = checkHolder();
-        if (servedByPools(byteSize, byteAlignment)) {
-            int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
-            StripeLock.Owner owner = heap.lock.enterAsOwner(me);
-            if (owner == null) {
-                return allocateLocked(me, sizeClass, byteSize, true).address();
-            }
-            try {
-                return heap.allocateBlock(sizeClass, byteSize);
-            } finally {
-                owner.exit();
-            }
+        if (!servedByPools(byteSize, byteAlignment)) {
+            return allocateFromSystem(byteSize, byteAlignment).address();
         }
-        Checks.sizeAndAlignment(byteSize, byteAlignment);
-        return shared.allocateFromSystem(byteSize, byteAlignment, false).address();
+        int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
+        StripeLock.Owner owner = bias;
+        if (owner == null || !lock.enterPinned(owner)) {
+            return allocateLocked(me, sizeClass, byteSize, true).address();
+        }
+        try {
+            return heap.allocateBlock(sizeClass, byteSize);
+        } finally {
+            owner.exit();
+        }
     }
 
     /**
@@ -127,7 +137,7 @@ final class ThreadHeap implements PyMalloc {
     public void free(MemorySegment segment) {
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
         Thread me = Thread.currentThread();
-        if (me != holder || !freeOwn(segment, address, me)) {
+        if (me != holder || !freeOwn(segment, address)) {
             freeShared(segment, address);
         }
     }
@@ -135,7 +145,7 @@ final class ThreadHeap implements PyMalloc {
     @Override
     public void freeAddress(long address) {
         Thread me = Thread.currentThread();
-        if (me != holder || !freeOwn(null, address, me)) {
+        if (me != holder || !freeOwn(null, address)) {
             freeShared(null, address);
         }
     }
@@ -145,13 +155,10 @@ final class ThreadHeap implements PyMalloc {
      * having changed nothing, for anything else (another heap's block, a system block, a bad address, the
      * holder kept out), which the shared allocator's free then handles or rejects.
      */
-    private boolean freeOwn(MemorySegment segment, long address, Thread me) {
+    private boolean freeOwn(MemorySegment segment, long address) {
         MappedArena arena = heap.cachedArena(address);
-        if (arena == null) {
-            return false;
-        }
-        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
-        if (owner == null) {
+        StripeLock.Owner owner = bias;
+        if (arena == null || owner == null || !lock.enterPinned(owner)) {
             return false;
         }
         try {

@@ -37,7 +37,8 @@ final class ThreadHeaps {
 
     /**
      * A heap for {@code holder} (an orphan, a dead holder's heap, or a new one), returned with its lock held
-     * by {@code holder} and pinned to it: the caller checks the allocator is open, then unlocks.
+     * by {@code holder} and pinned to it (its bias: {@link StripeLock#pinnedBias()}): the caller checks the
+     * allocator is open, then unlocks.
      */
     Heap adopt(Thread holder) {
         Heap heap = orphans.pollFirst();

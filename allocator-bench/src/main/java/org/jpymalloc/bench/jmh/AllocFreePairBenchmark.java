@@ -55,6 +55,8 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
 
     private PyMalloc pymalloc;
     private PyMalloc shared;
+    private PyMalloc threadHeap;
+    private MemorySegment residentThreadHeap;
     private PyMalloc tracking;
     private PyMalloc tracingAll;
     private PyMalloc tracingSampled;
@@ -75,6 +77,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     public void setUp() {
         pymalloc = PyMalloc.ofConfined();
         shared = PyMalloc.ofShared();
+        threadHeap = shared.threadHeap(); // JMH sets a thread-scoped state up on the thread that uses it
         tracking = PyMalloc.builder().trackRequestedBytes(true).build();
         tracingAll = PyMalloc.builder().tracing(10).atClose(LeakDetection.AtClose.IGNORE).build();
         tracingSampled = PyMalloc.builder().tracing(10).tracingSampling(100).atClose(LeakDetection.AtClose.IGNORE)
@@ -87,6 +90,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         if (resident > 0) {
             residentPymalloc = pymalloc.allocate(size);
             residentShared = shared.allocate(size);
+            residentThreadHeap = threadHeap.allocate(size);
             residentTracking = tracking.allocate(size);
             tracingAll.allocate(size); // residents, freed by close() below
             tracingSampled.allocate(size);
@@ -103,6 +107,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         if (resident > 0) {
             pymalloc.free(residentPymalloc);
             shared.free(residentShared);
+            threadHeap.free(residentThreadHeap);
             tracking.free(residentTracking);
             libc.free(residentLibc);
             if (mimalloc != null) {
@@ -115,6 +120,7 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
             residentNetty.release();
         }
         pymalloc.close();
+        threadHeap.close();
         shared.close();
         tracking.close();
         tracingAll.close();
@@ -172,6 +178,19 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
     }
 
     /**
+     * The thread-safe allocator through the benchmark thread's own thread heap ({@link PyMalloc#threadHeap()}):
+     * no routing, the holder's handshake instead of a lock. Its peers are {@link #jpymalloc()} (the confined
+     * allocator) and {@link #malloc()}.
+     */
+    @Benchmark
+    public long jpymallocThreadHeap() {
+        MemorySegment s = threadHeap.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        threadHeap.free(s);
+        return s.address();
+    }
+
+    /**
      * The same with the owner bias off (in this method's own forks): every operation takes its stripe's
      * lock, as a stripe shared by several threads does.
      */
@@ -207,6 +226,15 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         long address = pymalloc.allocateAddress(size);
         EVERYTHING.set(ValueLayout.JAVA_LONG, address, ++counter);
         pymalloc.freeAddress(address);
+        return address;
+    }
+
+    /** The address API through the benchmark thread's thread heap. */
+    @Benchmark
+    public long jpymallocThreadHeapAddress() {
+        long address = threadHeap.allocateAddress(size);
+        EVERYTHING.set(ValueLayout.JAVA_LONG, address, ++counter);
+        threadHeap.freeAddress(address);
         return address;
     }
 

@@ -133,6 +133,47 @@ public class ProducerConsumerBenchmark extends BenchmarkDefaults {
     record MimallocBlock(long address) {
     }
 
+    /** The producer's thread heap, opened on the producer's thread. */
+    @State(Scope.Thread)
+    public static class ProducerHeap {
+        PyMalloc heap;
+
+        @Setup(Level.Trial)
+        public void setUp(Pipeline p) {
+            heap = p.shared.threadHeap();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            heap.close();
+        }
+    }
+
+    /**
+     * The producer allocates through a thread heap of its own; the consumer frees through the shared
+     * allocator (each block goes back to the producer's heap as a remote free). The bodies repeat the
+     * group below on purpose (see AllocFreePairBenchmark).
+     */
+    @Benchmark
+    @Group("jpymallocThreadHeap")
+    @GroupThreads(1)
+    public void produceJpymallocThreadHeap(Pipeline p, ProducerHeap h, Control control) {
+        MemorySegment s = h.heap.allocate(p.size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++p.counter);
+        if (!p.ring.put(s, control)) {
+            h.heap.free(s);
+        }
+    }
+
+    @Benchmark
+    @Group("jpymallocThreadHeap")
+    @GroupThreads(1)
+    public void consumeJpymallocThreadHeap(Pipeline p) {
+        if (p.ring.poll() instanceof MemorySegment s) {
+            p.shared.free(s);
+        }
+    }
+
     @Benchmark
     @Group("jpymallocShared")
     @GroupThreads(1)

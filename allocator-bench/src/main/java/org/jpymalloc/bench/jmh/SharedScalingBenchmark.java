@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Question: does the shared allocator scale when two threads allocate and free their own blocks? Total
  * throughput (pairs per microsecond, all threads) with one thread and with two, for jpymalloc's shared
- * mode and, as a reference, glibc malloc through FFM. Each thread keeps one resident block of the size
+ * mode (called directly, and through a thread heap per thread) and, as a reference, glibc malloc through
+ * FFM. Each thread keeps one resident block of the size
  * (a program's steady state). This machine has 2 cores, so 2.0x is the ceiling.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -52,17 +53,24 @@ public class SharedScalingBenchmark extends BenchmarkDefaults {
         MemorySegment block;
         long libcBlock;
         long counter;
+        /** This thread's thread heap and its resident block. */
+        PyMalloc threadHeap;
+        MemorySegment threadHeapBlock;
 
         @Setup(Level.Trial)
         public void setUp(SharedScalingBenchmark b) {
             block = b.shared.allocate(b.size);
             libcBlock = b.libc.malloc(b.size);
+            threadHeap = b.shared.threadHeap();
+            threadHeapBlock = threadHeap.allocate(b.size);
         }
 
         @TearDown(Level.Trial)
         public void tearDown(SharedScalingBenchmark b) {
             b.shared.free(block);
             b.libc.free(libcBlock);
+            threadHeap.free(threadHeapBlock);
+            threadHeap.close();
         }
     }
 
@@ -76,6 +84,18 @@ public class SharedScalingBenchmark extends BenchmarkDefaults {
     @Threads(2)
     public long jpymallocSharedTwoThreads(Resident r) {
         return sharedPair(r);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public long jpymallocThreadHeapOneThread(Resident r) {
+        return threadHeapPair(r);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public long jpymallocThreadHeapTwoThreads(Resident r) {
+        return threadHeapPair(r);
     }
 
     @Benchmark
@@ -94,6 +114,13 @@ public class SharedScalingBenchmark extends BenchmarkDefaults {
         MemorySegment s = shared.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++r.counter);
         shared.free(s);
+        return s.address();
+    }
+
+    private long threadHeapPair(Resident r) {
+        MemorySegment s = r.threadHeap.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++r.counter);
+        r.threadHeap.free(s);
         return s.address();
     }
 
