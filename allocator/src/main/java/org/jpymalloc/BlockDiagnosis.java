@@ -11,6 +11,22 @@ final class BlockDiagnosis {
     private BlockDiagnosis() {
     }
 
+    /**
+     * With the arena's heap held, in a shared allocator: the exception for a free or reallocate of the
+     * segment (or, when it is null, the address) that is not a live block of {@code arena}, saying what it is.
+     */
+    static IllegalArgumentException notALiveBlock(MemorySegment segment, long address, MappedArena arena) {
+        String what;
+        if (!arena.mapped) {
+            what = "belongs to memory already freed: its arena was returned to the OS";
+        } else if (arena.isRemotePending(address)) {
+            what = "was already freed (double free): another thread freed it, and it waits to be collected";
+        } else {
+            what = segment != null ? describe(arena.heap, arena, segment) : describe(arena.heap, arena, address);
+        }
+        return segment != null ? Checks.badSegment(segment, what) : Checks.badAddress(address, what);
+    }
+
     static String describe(Heap heap, MappedArena arena, MemorySegment segment) {
         if (arena.scope != segment.scope()) {
             return "lies in " + arena + " but does not belong to it (a segment of another allocator, or of an"

@@ -3,7 +3,6 @@ package org.jpymalloc;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The thread-safe allocator: any thread may allocate, free or reallocate any block, and every segment
@@ -22,18 +21,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its stripe: as owner, or lock
  * </pre>
  *
- * <p>There is no per-thread state: a thread that dies leaves nothing behind (its blocks and pools belong
- * to stripes, and any thread may free them; its stripes are adopted), and a million virtual threads cost
- * nothing more than one (they never own a stripe). The system path has a lock of its own.
- * {@link #stats()} holds every lock and keeps every owner out while it walks, so even a snapshot taken
- * under load is consistent.
+ * <p>Stripes keep no per-thread state: a thread that dies leaves nothing behind (its blocks and pools
+ * belong to stripes, and any thread may free them; its stripes are adopted), and a million virtual
+ * threads cost nothing more than one (they never own a stripe). A thread that allocates much opens a
+ * {@link ThreadHeap} instead: a heap of its own among the stripes' ({@link Stripes}), entered with no
+ * routing. The system path has a lock of its own ({@link LockedSystemPath}). {@link #stats()} holds
+ * every lock and keeps every owner out while it walks, so even a snapshot taken under load is
+ * consistent.
  */
 final class SharedAllocator implements PyMalloc {
 
     private final Geometry geometry;
     private final Stripes stripes;
-    private final SystemPath system;
-    private final ReentrantLock systemLock = new ReentrantLock();
+    private final LockedSystemPath system;
     private final long threshold;
     private final long alignment;
     private final int alignmentShift;
@@ -61,7 +61,7 @@ final class SharedAllocator implements PyMalloc {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.stripes = new Stripes(geometry, stripeCount, retention, budget, trackRequested, biasQuietOps);
-        this.system = new SystemPath(true, budget, new Usage());
+        this.system = new LockedSystemPath(budget, geometry.alignment());
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
@@ -172,13 +172,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     MemorySegment allocateFromSystem(long byteSize, long byteAlignment, boolean zeroed) {
-        systemLock.lock();
-        try {
-            checkOpen();
-            return system.allocate(byteSize, byteAlignment, alignment, zeroed);
-        } finally {
-            systemLock.unlock();
-        }
+        return system.allocate(byteSize, byteAlignment, zeroed);
     }
 
     @Override
@@ -208,9 +202,9 @@ final class SharedAllocator implements PyMalloc {
     private void freeWithoutCache(MemorySegment segment, long address, Thread me) {
         MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
-            freeFromSystem(segment, address);
+            system.free(segment, address);
         } else if (!freeInArena(segment, arena, address, me)) {
-            throw notAPoolBlock(segment, address, arena);
+            throw BlockDiagnosis.notALiveBlock(segment, address, arena);
         }
     }
 
@@ -255,7 +249,7 @@ final class SharedAllocator implements PyMalloc {
             return false;
         }
         if (!isOf(arena, segment) || !arena.heap.free(arena, address)) { // a pending block is not free-able
-            throw notAPoolBlock(segment, address, arena);
+            throw BlockDiagnosis.notALiveBlock(segment, address, arena);
         }
         return true;
     }
@@ -267,41 +261,6 @@ final class SharedAllocator implements PyMalloc {
 
     private Heap stripeOf(Thread thread) {
         return stripes.of(thread);
-    }
-
-    private void freeFromSystem(MemorySegment segment, long address) {
-        if (segment != null) {
-            Checks.requireNative(segment);
-        }
-        systemLock.lock();
-        try {
-            checkOpen();
-            system.free(systemBlock(segment, address));
-        } finally {
-            systemLock.unlock();
-        }
-    }
-
-    /** Under the system lock: the block behind {@code segment}, or at {@code address} when it is null. */
-    private SystemPath.Block systemBlock(MemorySegment segment, long address) {
-        return segment != null ? system.blockOf(segment) : system.blockAt(address);
-    }
-
-    /**
-     * Under the arena's heap lock: what the segment (or, when it is null, the address) is, when it is not
-     * a live block of the arena.
-     */
-    private static IllegalArgumentException notAPoolBlock(MemorySegment segment, long address, MappedArena arena) {
-        String what;
-        if (!arena.mapped) {
-            what = "belongs to memory already freed: its arena was returned to the OS";
-        } else if (arena.isRemotePending(address)) {
-            what = "was already freed (double free): another thread freed it, and it waits to be collected";
-        } else {
-            what = segment != null ? BlockDiagnosis.describe(arena.heap, arena, segment)
-                    : BlockDiagnosis.describe(arena.heap, arena, address);
-        }
-        return segment != null ? Checks.badSegment(segment, what) : Checks.badAddress(address, what);
     }
 
     @Override
@@ -323,7 +282,7 @@ final class SharedAllocator implements PyMalloc {
         Checks.newSize(newByteSize);
         MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
-            return reallocateOnSystem(segment, address, newByteSize);
+            return system.reallocate(segment, address, newByteSize);
         }
         long blockSize;
         Heap heap = arena.heap;
@@ -332,7 +291,7 @@ final class SharedAllocator implements PyMalloc {
         try {
             if (!isOf(arena, segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
                     || arena.isRemotePending(address)) {
-                throw notAPoolBlock(segment, address, arena);
+                throw BlockDiagnosis.notALiveBlock(segment, address, arena);
             }
             blockSize = heap.blockSize(address);
             if (heap.resizeInPlace(arena, address, blockSize, newByteSize)) {
@@ -369,19 +328,6 @@ final class SharedAllocator implements PyMalloc {
         return moved;
     }
 
-    private MemorySegment reallocateOnSystem(MemorySegment segment, long address, long newByteSize) {
-        if (segment != null) {
-            Checks.requireNative(segment);
-        }
-        systemLock.lock();
-        try {
-            checkOpen();
-            return system.reallocate(systemBlock(segment, address), newByteSize);
-        } finally {
-            systemLock.unlock();
-        }
-    }
-
     @Override
     public Geometry geometry() {
         return geometry;
@@ -410,12 +356,7 @@ final class SharedAllocator implements PyMalloc {
 
     /** Throws if closed; for a decorated allocator's thread heap, which has no heap to check it by. */
     void checkOpenForThreadHeap() {
-        systemLock.lock(); // closed is written with every lock held, the system lock's included
-        try {
-            checkOpen();
-        } finally {
-            systemLock.unlock();
-        }
+        system.checkOpenLocked(); // closed with every lock held, the system path's included
     }
 
     /** A closed thread heap's heap, unpinned: it waits for the next thread heap. */
@@ -446,7 +387,7 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            return StatsCollector.collect(stripes.all(), system);
+            return StatsCollector.collect(stripes.all(), system.path());
         } finally {
             unlockAll();
         }
@@ -478,9 +419,9 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            statsAtClose = StatsCollector.collect(stripes.all(), system);
+            statsAtClose = StatsCollector.collect(stripes.all(), system.path());
             closed = true;
-            system.freeAll();
+            system.freeAllAndClose();
             stripes.retireAll();
         } finally {
             unlockAll();
@@ -526,11 +467,11 @@ final class SharedAllocator implements PyMalloc {
      */
     private void lockAll() {
         stripes.lockAll(!closed);
-        systemLock.lock();
+        system.lock();
     }
 
     private void unlockAll() {
-        systemLock.unlock();
+        system.unlock();
         stripes.unlockAll();
     }
 

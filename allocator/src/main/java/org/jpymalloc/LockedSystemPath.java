@@ -1,0 +1,100 @@
+package org.jpymalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A shared allocator's {@link SystemPath}: every call under one lock of its own, each checking that the
+ * allocator is open (its closed flag is written with this lock held, so reading it under the lock is
+ * exact). Whole-allocator operations take the lock last ({@link #lock()}), after every heap's.
+ */
+final class LockedSystemPath {
+
+    private final SystemPath system;
+    private final long poolAlignment;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Written with {@link #lock} held (by {@link #freeAllAndClose}), read under it. */
+    private boolean closed;
+
+    LockedSystemPath(MemoryBudget budget, long poolAlignment) {
+        this.system = new SystemPath(true, budget, new Usage());
+        this.poolAlignment = poolAlignment;
+    }
+
+    MemorySegment allocate(long byteSize, long byteAlignment, boolean zeroed) {
+        lock.lock();
+        try {
+            checkOpen();
+            return system.allocate(byteSize, byteAlignment, poolAlignment, zeroed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frees the system block behind {@code segment}, or at {@code address} when it is null (the address API). */
+    void free(MemorySegment segment, long address) {
+        if (segment != null) {
+            Checks.requireNative(segment);
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            system.free(blockOf(segment, address));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
+        if (segment != null) {
+            Checks.requireNative(segment);
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            return system.reallocate(blockOf(segment, address), newByteSize);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Throws if the allocator is closed. */
+    void checkOpenLocked() {
+        lock.lock();
+        try {
+            checkOpen();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For whole-allocator operations, after every heap's lock. */
+    void lock() {
+        lock.lock();
+    }
+
+    void unlock() {
+        lock.unlock();
+    }
+
+    /** Under {@link #lock()}: the path itself, for statistics. */
+    SystemPath path() {
+        return system;
+    }
+
+    /** Under {@link #lock()}: frees every system block; every later call throws "allocator is closed". */
+    void freeAllAndClose() {
+        closed = true;
+        system.freeAll();
+    }
+
+    private SystemPath.Block blockOf(MemorySegment segment, long address) {
+        return segment != null ? system.blockOf(segment) : system.blockAt(address);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("allocator is closed");
+        }
+    }
+}
