@@ -13,8 +13,15 @@ final class ArenaCounters {
     private final AtomicLong allocatedTotal = new AtomicLong();
     private final AtomicInteger current = new AtomicInteger();
     private final AtomicInteger highwater = new AtomicInteger();
+    private final RadixTreeNodes radixTreeNodes;
 
-    void mapped() {
+    ArenaCounters(Geometry geometry) {
+        this.radixTreeNodes = new RadixTreeNodes(geometry);
+    }
+
+    /** An arena mapped at {@code base}. */
+    void mapped(long base) {
+        radixTreeNodes.arenaMapped(base);
         allocatedTotal.incrementAndGet();
         highwater.accumulateAndGet(current.incrementAndGet(), Math::max);
     }
@@ -33,5 +40,10 @@ final class ArenaCounters {
 
     int highwater() {
         return highwater.get();
+    }
+
+    /** What CPython 3.10+'s arena map would hold for the arenas mapped ({@link RadixTreeNodes}). */
+    RadixTreeNodes radixTreeNodes() {
+        return radixTreeNodes;
     }
 }

@@ -74,7 +74,7 @@ final class ArenaTable {
         slots[index] = arena;
         arenaMap.add(arena);
         count++;
-        counters.mapped();
+        counters.mapped(arena.base);
         return arena;
     }
 

@@ -33,7 +33,7 @@ final class ConfinedAllocator implements PyMalloc {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         Usage usage = new Usage(); // one thread: the heap and the system path share exact peaks
-        this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(), retention, budget, usage,
+        this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, budget, usage,
                 trackRequested);
         this.system = new SystemPath(false, budget, usage);
         this.threshold = geometry.smallRequestThreshold();

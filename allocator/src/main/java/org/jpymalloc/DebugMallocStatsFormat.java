@@ -7,7 +7,8 @@ import java.util.Locale;
  * for byte: obmalloc's {@code _PyObject_DebugMallocStats} prints the class table with
  * {@code "%5u %6u %11zu %15zu %13zu"} and each total with {@code printone}, which pads the label to 35
  * columns, writes {@code '='} and the value right-aligned in 21 columns with thousands separators.
- * CPython 3.10+ goes on with "arena map counts" of its radix tree, which jpymalloc does not have.
+ * CPython 3.10+ goes on with the "arena map counts" of its radix tree ({@link Geometry.RadixTree}), as
+ * CPython's tree would be for the same arenas, printed for a geometry that has one.
  */
 final class DebugMallocStatsFormat {
 
@@ -45,7 +46,22 @@ final class DebugMallocStatsFormat {
         total += printOne(out, "# bytes lost to quantization", stats.quantizationBytes());
         total += printOne(out, "# bytes lost to arena alignment", stats.arenaAlignmentBytes());
         printOne(out, "Total", total);
+        if (g.radixTree() != Geometry.RadixTree.NONE) {
+            arenaMapCounts(out, stats, g);
+        }
         return out.toString();
+    }
+
+    /** obmalloc's {@code WITH_PYMALLOC_RADIX_TREE} part, with {@code USE_INTERIOR_NODES} (64-bit). */
+    private static void arenaMapCounts(StringBuilder out, MallocStats stats, Geometry g) {
+        out.append("\narena map counts\n");
+        printOne(out, "# arena map mid nodes", stats.arenaMapMidNodes());
+        printOne(out, "# arena map bot nodes", stats.arenaMapBottomNodes());
+        out.append('\n');
+        long total = printOne(out, "# bytes lost to arena map root", g.arenaMapRootBytes());
+        total += printOne(out, "# bytes lost to arena map mid", g.arenaMapRootBytes() * stats.arenaMapMidNodes());
+        total += printOne(out, "# bytes lost to arena map bot", g.arenaMapBottomNodeBytes() * stats.arenaMapBottomNodes());
+        printOne(out, "Total", total);
     }
 
     /** obmalloc's {@code printone}. */

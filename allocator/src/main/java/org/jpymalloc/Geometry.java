@@ -34,15 +34,63 @@ package org.jpymalloc;
  * @param poolSize bytes per pool; every pool serves one size class at a time
  * @param alignment block alignment and size-class granularity
  * @param smallRequestThreshold largest request served from pools
+ * @param radixTree the arena map CPython 3.10+ keeps to tell its arenas' addresses, as far as statistics
+ *     report it ({@link RadixTree}); it changes no allocation, only the text of
+ *     {@link MallocStats#toDebugMallocStats()} and the arena-map figures
  */
-public record Geometry(long arenaSize, long poolSize, long alignment, long smallRequestThreshold) {
+public record Geometry(long arenaSize, long poolSize, long alignment, long smallRequestThreshold,
+                       RadixTree radixTree) {
 
     /** CPython 3.0 to 3.7 on 64-bit: 256 KiB arenas, 4 KiB pools, 8-byte alignment, 64 classes. */
     public static final Geometry CPYTHON_3_7 = new Geometry(256 << 10, 4 << 10, 8, 512);
     /** CPython 3.8 and 3.9 on 64-bit: 256 KiB arenas, 4 KiB pools, 16-byte alignment, 32 classes. */
     public static final Geometry CPYTHON_3_9 = new Geometry(256 << 10, 4 << 10, 16, 512);
-    /** CPython 3.10 and later on 64-bit: 1 MiB arenas, 16 KiB pools, 16-byte alignment, 32 classes. */
-    public static final Geometry CPYTHON_3_10 = new Geometry(1 << 20, 16 << 10, 16, 512);
+    /**
+     * CPython 3.10 on 64-bit: 1 MiB arenas, 16 KiB pools, 16-byte alignment, 32 classes, and an arena map
+     * over 48-bit addresses ({@link RadixTree#ADDRESS_48_BITS}).
+     */
+    public static final Geometry CPYTHON_3_10 = new Geometry(1 << 20, 16 << 10, 16, 512, RadixTree.ADDRESS_48_BITS);
+    /** CPython 3.11: 3.10's pools and arenas, an arena map over all 64 address bits ({@link RadixTree#ADDRESS_64_BITS}). */
+    public static final Geometry CPYTHON_3_11 = new Geometry(1 << 20, 16 << 10, 16, 512, RadixTree.ADDRESS_64_BITS);
+    /** CPython 3.12: as 3.11. */
+    public static final Geometry CPYTHON_3_12 = new Geometry(1 << 20, 16 << 10, 16, 512, RadixTree.ADDRESS_64_BITS);
+    /** CPython 3.13 (the default build, with the GIL): as 3.11. */
+    public static final Geometry CPYTHON_3_13 = new Geometry(1 << 20, 16 << 10, 16, 512, RadixTree.ADDRESS_64_BITS);
+
+    /**
+     * The arena map of CPython 3.10 and later ({@code WITH_PYMALLOC_RADIX_TREE}, obmalloc.c): a three-level
+     * radix tree over arena addresses whose root is static and whose mid and bottom nodes are made the
+     * first time an arena's range reaches them and never freed. An arena whose base is not aligned to the
+     * arena size covers two bottom entries (its base and its base plus the arena size). With
+     * {@code ARENA_BITS = log2(arenaSize)}, {@code BITS} the address bits it maps: interior levels of
+     * {@code (BITS - ARENA_BITS + 2) / 3} bits each, the bottom level the rest; root and mid nodes hold
+     * 8-byte pointers, bottom nodes 8-byte {@code arena_coverage_t} entries. jpymalloc finds its arenas
+     * with its own map ({@code ArenaMap}); this only tells what CPython's would hold for the same arenas.
+     */
+    public enum RadixTree {
+        /** CPython 3.9 and earlier: no arena map (the pool header says whether an address is pymalloc's). */
+        NONE(0),
+        /** CPython 3.10: the top 16 address bits ignored ({@code IGNORE_BITS 16}): 8 KiB root on 1 MiB arenas. */
+        ADDRESS_48_BITS(48),
+        /** CPython 3.11 to 3.13: every bit mapped ({@code IGNORE_BITS 0}): 256 KiB root on 1 MiB arenas. */
+        ADDRESS_64_BITS(64);
+
+        private final int bits;
+
+        RadixTree(int bits) {
+            this.bits = bits;
+        }
+
+        /** Address bits mapped: 0 without a tree. */
+        public int bits() {
+            return bits;
+        }
+    }
+
+    /** A geometry without CPython 3.10's arena map ({@link RadixTree#NONE}). */
+    public Geometry(long arenaSize, long poolSize, long alignment, long smallRequestThreshold) {
+        this(arenaSize, poolSize, alignment, smallRequestThreshold, RadixTree.NONE);
+    }
 
     /** obmalloc's {@code struct pool_header} on 64-bit: 8 fields, 48 bytes, before rounding. */
     static final long POOL_HEADER_FIELDS_SIZE = 48;
@@ -70,6 +118,7 @@ public record Geometry(long arenaSize, long poolSize, long alignment, long small
     public static final long MAX_POOLS_PER_ARENA = 1L << 16;
 
     public Geometry {
+        java.util.Objects.requireNonNull(radixTree, "radixTree");
         requirePowerOfTwo("arenaSize", arenaSize);
         requirePowerOfTwo("poolSize", poolSize);
         requirePowerOfTwo("alignment", alignment);
@@ -108,6 +157,31 @@ public record Geometry(long arenaSize, long poolSize, long alignment, long small
             throw invalid("a pool of poolSize " + poolSize + " cannot hold its " + header
                     + "-byte header and two blocks of smallRequestThreshold " + smallRequestThreshold);
         }
+    }
+
+    /** Bits of a pointer in each interior level (root, mid) of the arena map; 0 without one. */
+    int radixInteriorBits() {
+        return radixTree.bits == 0 ? 0 : (radixTree.bits - arenaShift() + 2) / 3;
+    }
+
+    /** Bits of a pointer in the arena map's bottom level; 0 without one. */
+    int radixBottomBits() {
+        return radixTree.bits == 0 ? 0 : radixTree.bits - arenaShift() - 2 * radixInteriorBits();
+    }
+
+    /** Bytes of the arena map's root ({@code arena_map_root}), 0 without one; mid nodes are as large. */
+    public long arenaMapRootBytes() {
+        return radixTree.bits == 0 ? 0 : Long.BYTES << radixInteriorBits();
+    }
+
+    /** Bytes of one bottom node of the arena map ({@code arena_map_bot_t}), 0 without one. */
+    public long arenaMapBottomNodeBytes() {
+        return radixTree.bits == 0 ? 0 : Long.BYTES << radixBottomBits();
+    }
+
+    /** log2 of the arena size: obmalloc's {@code ARENA_BITS}. */
+    int arenaShift() {
+        return Long.numberOfTrailingZeros(arenaSize);
     }
 
     /** Bytes at the start of each pool taken by its header: 48 rounded up to the alignment. */

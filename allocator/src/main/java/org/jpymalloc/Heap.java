@@ -68,7 +68,7 @@ final class Heap {
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, ArenaRetention retention) {
-        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(), retention, MemoryBudget.unlimited(),
+        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, MemoryBudget.unlimited(),
                 new Usage(), false);
     }
 

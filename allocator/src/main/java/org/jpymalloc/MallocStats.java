@@ -39,6 +39,9 @@ import java.util.Objects;
  * @param requestedBytesTracked whether the allocator keeps requested bytes
  *     ({@link PyMalloc.Builder#trackRequestedBytes}); if not, pool blocks count as requested in full and
  *     the four peak figures are 0
+ * @param arenaMapMidNodes mid nodes CPython 3.10+'s arena map would have made for the arenas ever mapped
+ *     (obmalloc's {@code arena_map_mid_count}); 0 for a geometry without one ({@link Geometry.RadixTree})
+ * @param arenaMapBottomNodes its bottom nodes ({@code arena_map_bot_count}); 0 without one
  */
 public record MallocStats(
         Geometry geometry,
@@ -59,7 +62,31 @@ public record MallocStats(
         long heldBytesPeak,
         long requestedBytesAtHeldPeak,
         List<Integer> arenaUtilisationHistogram,
-        boolean requestedBytesTracked) {
+        boolean requestedBytesTracked,
+        long arenaMapMidNodes,
+        long arenaMapBottomNodes) {
+
+    /** Without arena-map counts: a geometry without CPython 3.10's arena map ({@link Geometry.RadixTree#NONE}). */
+    public MallocStats(Geometry geometry, List<SizeClassStats> sizeClasses, long arenasAllocatedTotal,
+                       long arenasReclaimed, long arenasHighwater, long arenasCurrent, long unusedPools,
+                       long arenaAlignmentBytes, long systemLiveBlocks, long systemLiveBytes,
+                       long systemAllocationsTotal, long systemPeakBytes, long spareArenas, long requestedBytesPeak,
+                       long heldBytesAtRequestedPeak, long heldBytesPeak, long requestedBytesAtHeldPeak,
+                       List<Integer> arenaUtilisationHistogram, boolean requestedBytesTracked) {
+        this(geometry, sizeClasses, arenasAllocatedTotal, arenasReclaimed, arenasHighwater, arenasCurrent, unusedPools,
+                arenaAlignmentBytes, systemLiveBlocks, systemLiveBytes, systemAllocationsTotal, systemPeakBytes,
+                spareArenas, requestedBytesPeak, heldBytesAtRequestedPeak, heldBytesPeak, requestedBytesAtHeldPeak,
+                arenaUtilisationHistogram, requestedBytesTracked, 0, 0);
+    }
+
+    /**
+     * Bytes CPython's arena map would hold for these arenas ({@link Geometry.RadixTree}): its root, and
+     * its mid and bottom nodes; 0 without one. (Not memory jpymalloc holds: its own map is smaller.)
+     */
+    public long arenaMapBytes() {
+        return geometry.arenaMapRootBytes() * (1 + arenaMapMidNodes)
+                + geometry.arenaMapBottomNodeBytes() * arenaMapBottomNodes;
+    }
 
     /**
      * One size class's pools, as in a row of {@code sys._debugmallocstats()}.

@@ -35,6 +35,7 @@ final class MallocStatsJson {
         number("smallRequestThreshold", g.smallRequestThreshold());
         number("poolHeaderSize", g.poolHeaderSize());
         number("sizeClassCount", g.sizeClassCount());
+        field("radixTree").append('"').append(g.radixTree()).append('"');
         close('}');
         field("sizeClasses");
         open('[');
@@ -58,6 +59,8 @@ final class MallocStatsJson {
         number("highwater", s.arenasHighwater());
         number("current", s.arenasCurrent());
         number("spare", s.spareArenas());
+        number("arenaMapMidNodes", s.arenaMapMidNodes());
+        number("arenaMapBottomNodes", s.arenaMapBottomNodes());
         close('}');
         number("unusedPools", s.unusedPools());
         field("bytes");

@@ -32,7 +32,7 @@ final class Stripes {
             throw new IllegalArgumentException("stripe count must be a positive power of two: " + count);
         }
         this.arenaMap = new ArenaMap(geometry);
-        ArenaCounters counters = new ArenaCounters();
+        ArenaCounters counters = new ArenaCounters(geometry);
         this.heaps = new Heap[count];
         for (int i = 0; i < count; i++) {
             heaps[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, budget,

@@ -25,7 +25,8 @@ class DemoTest {
     @Test
     void anUnknownGeometryIsRejectedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Demo.main(new String[] {"3.9"}));
-        assertEquals("unknown geometry '3.9'; use one of [cpython-3.7, cpython-3.9, cpython-3.10] or "
+        assertEquals("unknown geometry '3.9'; use one of [cpython-3.7, cpython-3.9, cpython-3.10, cpython-3.11, "
+                + "cpython-3.12, cpython-3.13] or "
                 + "arena=SIZE,pool=SIZE,alignment=N,threshold=N", e.getMessage());
     }
 

@@ -9,7 +9,7 @@ import org.jpymalloc.bench.NativePeers;
 
 /**
  * An allocator named on the command line: {@code jpymalloc} (in the default geometry),
- * {@code jpymalloc-3.7}, {@code jpymalloc-3.9}, {@code jpymalloc-3.10}, {@code jpymalloc-shared} (shared
+ * {@code jpymalloc-3.7}, {@code jpymalloc-3.9}, {@code jpymalloc-3.10} to {@code jpymalloc-3.13}, {@code jpymalloc-shared} (shared
  * mode, default geometry), or a C allocator: {@code glibc}, {@code mimalloc}, {@code tcmalloc},
  * {@code jemalloc}. A jpymalloc name may end in {@code :spares=N} to keep N emptied arenas mapped
  * ({@code jpymalloc-3.9:spares=64}), so that one comparison can show both sides of that policy.
@@ -40,7 +40,7 @@ public record AllocatorSpec(String name, Geometry geometry, boolean shared, int 
     /** Every name {@link #parse} accepts, for help texts and errors. */
     public static List<String> knownNames() {
         List<String> names = new ArrayList<>(List.of("jpymalloc", "jpymalloc-3.7", "jpymalloc-3.9", "jpymalloc-3.10",
-                "jpymalloc-shared"));
+                "jpymalloc-3.11", "jpymalloc-3.12", "jpymalloc-3.13", "jpymalloc-shared"));
         names.addAll(NativePeers.names());
         return names;
     }
@@ -67,7 +67,7 @@ public record AllocatorSpec(String name, Geometry geometry, boolean shared, int 
         return switch (name) {
             case "jpymalloc" -> new AllocatorSpec(name, defaultGeometry, false, -1);
             case "jpymalloc-shared" -> new AllocatorSpec(name, defaultGeometry, true, -1);
-            case "jpymalloc-3.7", "jpymalloc-3.9", "jpymalloc-3.10" ->
+            case "jpymalloc-3.7", "jpymalloc-3.9", "jpymalloc-3.10", "jpymalloc-3.11", "jpymalloc-3.12", "jpymalloc-3.13" ->
                     new AllocatorSpec(name, GeometryNames.parse("cpython-" + name.substring("jpymalloc-".length())),
                             false, -1);
             default -> {

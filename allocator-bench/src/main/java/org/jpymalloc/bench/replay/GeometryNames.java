@@ -7,8 +7,9 @@ import java.util.Map;
 import org.jpymalloc.Geometry;
 
 /**
- * Geometries by name on the command line: {@code cpython-3.7}, {@code cpython-3.9}, {@code cpython-3.10},
- * or a custom one as {@code arena=256K,pool=4K,alignment=16,threshold=512} (every key required; sizes
+ * Geometries by name on the command line: {@code cpython-3.7}, {@code cpython-3.9}, {@code cpython-3.10} to
+ * {@code cpython-3.13} (3.11 to 3.13 share a geometry: {@link #describe} names it {@code cpython-3.11}), or a
+ * custom one as {@code arena=256K,pool=4K,alignment=16,threshold=512} (every key required; sizes
  * take K, M or G), validated by {@link Geometry}'s own rules.
  */
 public final class GeometryNames {
@@ -19,6 +20,9 @@ public final class GeometryNames {
         PRESETS.put("cpython-3.7", Geometry.CPYTHON_3_7);
         PRESETS.put("cpython-3.9", Geometry.CPYTHON_3_9);
         PRESETS.put("cpython-3.10", Geometry.CPYTHON_3_10);
+        PRESETS.put("cpython-3.11", Geometry.CPYTHON_3_11);
+        PRESETS.put("cpython-3.12", Geometry.CPYTHON_3_12);
+        PRESETS.put("cpython-3.13", Geometry.CPYTHON_3_13);
     }
 
     private GeometryNames() {

@@ -39,7 +39,7 @@ class CliTest {
     @Test
     void statsPrintsExactlyTheDebugMallocStatsTextOfTheEndState() {
         Trace trace = TraceFiles.read(Path.of(TRACE));
-        for (String geometry : new String[] {"cpython-3.7", "cpython-3.9", "cpython-3.10"}) {
+        for (String geometry : new String[] {"cpython-3.7", "cpython-3.9", "cpython-3.10", "cpython-3.13"}) {
             Run run = run("stats", "--geometry", geometry, TRACE);
             assertEquals(0, run.exit(), run.err());
             Geometry g = org.jpymalloc.bench.replay.GeometryNames.parse(geometry);
@@ -153,7 +153,7 @@ class CliTest {
         Run geometry = run("stats", "--geometry", "cpython-2.7", TRACE);
         assertEquals(2, geometry.exit());
         assertTrue(geometry.err().contains("unknown geometry 'cpython-2.7'; use one of [cpython-3.7, cpython-3.9, "
-                + "cpython-3.10]"), geometry.err());
+                + "cpython-3.10, cpython-3.11, cpython-3.12, cpython-3.13]"), geometry.err());
 
         Run at = run("stats", "--at", "-1", TRACE);
         assertEquals(2, at.exit());

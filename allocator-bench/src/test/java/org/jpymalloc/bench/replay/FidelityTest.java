@@ -60,6 +60,26 @@ class FidelityTest {
         return Long.parseLong(m.group(1).replace(",", ""));
     }
 
+    /**
+     * The 3.12 trace replayed in CPython 3.12's geometry prints the "arena map counts" section CPython 3.12.1
+     * printed for the same program: the same radix-tree nodes for the arenas this replay mapped.
+     */
+    @Test
+    void theArenaMapCountsAreCPython312s() throws IOException {
+        String cpython = Files.readString(Path.of("traces/cpython-3.12-workload.debugmallocstats.txt"));
+        Trace trace = TraceFiles.read(Path.of("traces/cpython-3.12-workload.jpmt.gz"));
+        String ours = Replayer.statsAfter(trace, new AllocatorSpec("jpymalloc", Geometry.CPYTHON_3_12, false, -1),
+                trace.length()).toDebugMallocStats();
+        assertEquals(arenaMapSection(cpython), arenaMapSection(ours));
+    }
+
+    private static String arenaMapSection(String text) {
+        int start = text.indexOf("arena map counts");
+        assertTrue(start >= 0, text);
+        int total = text.indexOf("Total", start);
+        return text.substring(start, text.indexOf('\n', total));
+    }
+
     @Test
     void theBundledTraceIsSmall() throws IOException {
         assertTrue(Files.size(ReplayTest.BUNDLED) < 3 << 20, "a few MB at most");

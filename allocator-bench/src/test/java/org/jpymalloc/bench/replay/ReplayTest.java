@@ -112,7 +112,8 @@ class ReplayTest {
         assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parse("glibc:spares=3", Geometry.CPYTHON_3_9));
         assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parse("jpymalloc:spares=x", Geometry.CPYTHON_3_9));
         assertEquals(64, AllocatorSpec.parse("jpymalloc-3.10:spares=64", Geometry.CPYTHON_3_9).spareArenas());
-        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("cpython-3.11"));
+        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("cpython-3.14"));
+        assertEquals(Geometry.CPYTHON_3_12, GeometryNames.parse("cpython-3.12"));
         assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("arena=256K,pool=4K,alignment=16"));
         assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("arena=256K,pool=3K,alignment=16,threshold=512"));
         assertEquals(Geometry.CPYTHON_3_9, GeometryNames.parse("arena=256K,pool=4K,alignment=16,threshold=512"));
