@@ -140,7 +140,7 @@ final class StripeLock {
     boolean enterPinned(Owner bias) {
         bias.busy = 1;
         VarHandle.releaseFence(); // as in enterAsOwner: the load below stays below the store
-        if (excluding != 0) {
+        if (excluding != 0) { // volatile: an excluder that has left published its writes to the heap
             bias.exit();
             return false;
         }

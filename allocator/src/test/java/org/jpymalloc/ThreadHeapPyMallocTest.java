@@ -203,4 +203,30 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
         assertEquals(before - 1, shared().stats().blocksInUse());
         allocator = shared().threadHeap();
     }
+
+    @Test
+    void aDecoratedSharedAllocatorsThreadHeapKeepsItsOptions() {
+        PyMalloc debug = PyMalloc.builder().shared(true).debugHooks(true).tracing(4)
+                .atClose(LeakDetection.AtClose.IGNORE).build();
+        {
+            PyMalloc heap = debug.threadHeap();
+            MemorySegment s = heap.allocate(24);
+            assertEquals(DebugHooks.CLEAN, s.get(ValueLayout.JAVA_BYTE, 0), "debug fill");
+            assertEquals(1, heap.tracer().liveByLine().size(), "traced");
+            heap.checkGuards();
+            assertInstanceOf(WrongThreadException.class, onOtherThread(() -> heap.allocate(8)));
+            assertNull(onOtherThread(() -> heap.free(s)));
+            IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> heap.free(s));
+            assertTrue(twice.getMessage().contains("double free"), twice.getMessage());
+            MemorySegment kept = heap.allocate(40);
+            heap.close();
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> heap.allocate(8));
+            assertTrue(closed.getMessage().contains("thread heap is closed"), closed.getMessage());
+            debug.free(kept); // live after the thread heap's close
+            PyMalloc another = debug.threadHeap();
+            debug.close();
+            assertThrows(IllegalStateException.class, () -> another.allocate(8));
+            assertThrows(IllegalStateException.class, another::close);
+        }
+    }
 }
