@@ -56,6 +56,7 @@ final class MisuseCases {
         CASES.put("geometry-grid", arg -> GeometryGrid.run());
         CASES.put("stress", arg -> new SharedStressTest().blocksHandedBetweenThreadsKeepTheirBytesAndAllComeBack(
                 bias(arg)));
+        CASES.put("thread-heap-stress", arg -> new ThreadHeapStressTest().platformThreads());
     }
 
     interface CaseBody {

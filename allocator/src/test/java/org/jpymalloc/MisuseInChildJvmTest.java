@@ -50,7 +50,9 @@ class MisuseInChildJvmTest {
             new Case("stress", "default", concat("-Xint")),
             new Case("stress", "eager", concat("-Xint")),
             new Case("stress", "default", concat("-XX:TieredStopAtLevel=1")),
-            new Case("stress", "eager", concat("-XX:TieredStopAtLevel=1")));
+            new Case("stress", "eager", concat("-XX:TieredStopAtLevel=1")),
+            new Case("thread-heap-stress", "", concat("-Xint")),
+            new Case("thread-heap-stress", "", concat("-XX:TieredStopAtLevel=1")));
 
     private static ExecutorService children;
     private static List<Future<ChildJvm.Result>> results;
