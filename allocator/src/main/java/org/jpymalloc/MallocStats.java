@@ -66,19 +66,6 @@ public record MallocStats(
         long arenaMapMidNodes,
         long arenaMapBottomNodes) {
 
-    /** Without arena-map counts: a geometry without CPython 3.10's arena map ({@link Geometry.RadixTree#NONE}). */
-    public MallocStats(Geometry geometry, List<SizeClassStats> sizeClasses, long arenasAllocatedTotal,
-                       long arenasReclaimed, long arenasHighwater, long arenasCurrent, long unusedPools,
-                       long arenaAlignmentBytes, long systemLiveBlocks, long systemLiveBytes,
-                       long systemAllocationsTotal, long systemPeakBytes, long spareArenas, long requestedBytesPeak,
-                       long heldBytesAtRequestedPeak, long heldBytesPeak, long requestedBytesAtHeldPeak,
-                       List<Integer> arenaUtilisationHistogram, boolean requestedBytesTracked) {
-        this(geometry, sizeClasses, arenasAllocatedTotal, arenasReclaimed, arenasHighwater, arenasCurrent, unusedPools,
-                arenaAlignmentBytes, systemLiveBlocks, systemLiveBytes, systemAllocationsTotal, systemPeakBytes,
-                spareArenas, requestedBytesPeak, heldBytesAtRequestedPeak, heldBytesPeak, requestedBytesAtHeldPeak,
-                arenaUtilisationHistogram, requestedBytesTracked, 0, 0);
-    }
-
     /**
      * Bytes CPython's arena map would hold for these arenas ({@link Geometry.RadixTree}): its root, and
      * its mid and bottom nodes; 0 without one. (Not memory jpymalloc holds: its own map is smaller.)
