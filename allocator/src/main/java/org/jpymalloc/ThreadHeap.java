@@ -62,7 +62,7 @@ final class ThreadHeap implements PyMalloc {
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
         StripeLock.Owner owner = bias;
         if (owner == null || !lock.enterPinned(owner)) {
-            return allocateLocked(me, sizeClass, byteSize, false);
+            return allocateLocked(me, sizeClass, byteSize);
         }
         try {
             return heap.allocateSegment(sizeClass, byteSize);
@@ -84,13 +84,22 @@ final class ThreadHeap implements PyMalloc {
     }
 
     /** Out of line: while someone keeps the holder out (statistics, close), or without membarrier. */
-    private MemorySegment allocateLocked(Thread me, int sizeClass, long byteSize, boolean asAddress) {
+    private MemorySegment allocateLocked(Thread me, int sizeClass, long byteSize) {
         shared.lockOpen(heap, me);
         try {
-            return asAddress ? MemorySegment.ofAddress(heap.allocateBlock(sizeClass, byteSize))
-                    : heap.allocateSegment(sizeClass, byteSize);
+            return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            heap.lock.unlock(me);
+            lock.unlock(me);
+        }
+    }
+
+    /** {@link #allocateLocked} for the address API. */
+    private long allocateBlockLocked(Thread me, int sizeClass, long byteSize) {
+        shared.lockOpen(heap, me);
+        try {
+            return heap.allocateBlock(sizeClass, byteSize);
+        } finally {
+            lock.unlock(me);
         }
     }
 
@@ -120,7 +129,7 @@ final class ThreadHeap implements PyMalloc {
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
         StripeLock.Owner owner = bias;
         if (owner == null || !lock.enterPinned(owner)) {
-            return allocateLocked(me, sizeClass, byteSize, true).address();
+            return allocateBlockLocked(me, sizeClass, byteSize);
         }
         try {
             return heap.allocateBlock(sizeClass, byteSize);
