@@ -56,6 +56,11 @@ abstract class AbstractPyMallocContractTest {
         }
     }
 
+    /** Closes {@code other} and whatever holds its memory (a thread heap's shared allocator). */
+    protected void closeWhole(PyMalloc other) {
+        other.close();
+    }
+
     /** After each test: anything the variant holds besides {@link #allocator} (a thread heap's shared allocator). */
     protected void releaseAll() {
     }
@@ -370,7 +375,7 @@ abstract class AbstractPyMallocContractTest {
         PyMalloc other = create(Geometry.CPYTHON_3_9);
         MemorySegment small = other.allocate(32);
         MemorySegment big = other.allocate(3000);
-        other.close();
+        closeWhole(other);
         assertBadSegment("", () -> allocator.free(small));
         assertBadSegment("", () -> allocator.free(big));
         assertThrows(IllegalStateException.class, () -> small.get(ValueLayout.JAVA_BYTE, 0));
