@@ -64,6 +64,14 @@ final class JsonWriter {
         return close(']');
     }
 
+    JsonWriter values(int[] numbers) {
+        open('[');
+        for (int n : numbers) {
+            value(n);
+        }
+        return close(']');
+    }
+
     JsonWriter field(String name, String text) {
         return key(name).value(text);
     }

@@ -89,8 +89,17 @@ public final class ResultFormat {
                 .field("peakLiveBytes", r.peakLiveBytes()).field("finalLiveBytes", r.finalLiveBytes())
                 .field("memory", r.memoryDescription()).field("calling", r.calling());
         Series s = r.series();
+        json.field("fragmentationTimeAveraged", s.timeAveragedFragmentation()); // null when nothing was live
         json.key("series").open('{').field("every", s.every()).key("events").values(s.events())
-                .key("mappedBytes").values(s.mappedBytes()).key("liveBytes").values(s.liveBytes()).close('}');
+                .key("mappedBytes").values(s.mappedBytes()).key("liveBytes").values(s.liveBytes());
+        if (s.arenas().length > 0) {
+            json.key("arenas").values(s.arenas()).key("blockSizes").values(s.blockSizes()).key("poolsPerClass").open('[');
+            for (int[] pools : s.poolsPerClass()) {
+                json.values(pools);
+            }
+            json.close(']');
+        }
+        json.close('}');
         json.key("stats");
         if (r.statsJson() == null) {
             json.value((String) null);

@@ -19,6 +19,32 @@ public record Series(int every, long[] events, long[] mappedBytes, long[] liveBy
         return events.length;
     }
 
+    /**
+     * Fragmentation at sample {@code i} in Johnstone and Wilson's sense: memory the allocator uses beyond
+     * what the program requested, relative to the requested bytes ({@code (mapped - live) / live}); NaN
+     * when nothing is live.
+     */
+    public double fragmentation(int i) {
+        return liveBytes[i] == 0 ? Double.NaN : (double) (mappedBytes[i] - liveBytes[i]) / liveBytes[i];
+    }
+
+    /**
+     * Johnstone and Wilson's fragmentation #1 ("The memory fragmentation problem: solved?", ISMM 1998): the
+     * memory used by the allocator relative to the memory requested, averaged over all points in time;
+     * here the samples, which are evenly spaced in events, where something is live. NaN if none is.
+     */
+    public double timeAveragedFragmentation() {
+        double sum = 0;
+        int points = 0;
+        for (int i = 0; i < size(); i++) {
+            if (liveBytes[i] > 0) {
+                sum += fragmentation(i);
+                points++;
+            }
+        }
+        return points == 0 ? Double.NaN : sum / points;
+    }
+
     /** Live bytes over mapped bytes at sample {@code i} (0 when nothing is mapped). */
     public double utilisation(int i) {
         return mappedBytes[i] == 0 ? 0 : (double) liveBytes[i] / mappedBytes[i];

@@ -56,6 +56,49 @@ final class Charts {
         save(chart, file);
     }
 
+    /**
+     * Fragmentation over the trace, per allocator: (mapped - live) / live at each sample, in percent, with
+     * Johnstone and Wilson's time average (their measure #1) in each series' name.
+     */
+    static void fragmentation(List<ReplayResult> results, Path file) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (ReplayResult r : results) {
+            Series s = r.series();
+            String name = String.format(java.util.Locale.ROOT, "%s (time average %.0f%%)", r.allocator(),
+                    100 * s.timeAveragedFragmentation());
+            XYSeries series = new XYSeries(name, false, true);
+            for (int i = 0; i < s.size(); i++) {
+                if (s.liveBytes()[i] > 0) {
+                    series.add(s.events()[i], 100 * s.fragmentation(i));
+                }
+            }
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Fragmentation: (mapped - live) / live", "events", "%",
+                data, PlotOrientation.VERTICAL, true, false, false);
+        save(chart, file);
+    }
+
+    /** jpymalloc's pools per size class over the trace, stacked, one band per class that ever had a pool. */
+    static void poolsPerClassOverTime(ReplayResult r, Path file) {
+        Series s = r.series();
+        org.jfree.data.xy.DefaultTableXYDataset data = new org.jfree.data.xy.DefaultTableXYDataset();
+        for (int c = 0; c < s.blockSizes().length; c++) {
+            int sizeClass = c;
+            if (java.util.Arrays.stream(s.poolsPerClass()).noneMatch(pools -> pools[sizeClass] > 0)) {
+                continue;
+            }
+            XYSeries series = new XYSeries(s.blockSizes()[c] + " B", false, false);
+            for (int i = 0; i < s.size(); i++) {
+                series.add(s.events()[i], s.poolsPerClass()[i][c]);
+            }
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createStackedXYAreaChart("Pools per size class over the trace: "
+                + r.allocator(), "events", "pools", data, PlotOrientation.VERTICAL, true, false, false);
+        save(chart, file);
+    }
+
     /** jpymalloc's pools per size class at the end of the trace and at the sample with the most mapped bytes. */
     static void poolsPerClass(ReplayResult r, long[] blockSizes, Path file) {
         Series s = r.series();

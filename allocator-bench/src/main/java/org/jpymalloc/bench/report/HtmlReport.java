@@ -36,8 +36,12 @@ public final class HtmlReport {
         Charts.mappedVersusLive(results, images.getLast());
         images.add(dir.resolve("utilisation.png"));
         Charts.utilisation(results, images.getLast());
+        images.add(dir.resolve("fragmentation.png"));
+        Charts.fragmentation(results, images.getLast());
         body.append(figure("mapped-vs-live.png", "Mapped bytes of each allocator and live requested bytes"));
         body.append(figure("utilisation.png", "Utilisation over the trace"));
+        body.append(figure("fragmentation.png", "Fragmentation over the trace, and its time average "
+                + "(Johnstone and Wilson's measure #1)"));
         for (ReplayResult r : results) {
             if (r.occupancyAtEnd() == null) {
                 continue;
@@ -48,6 +52,10 @@ public final class HtmlReport {
             Charts.poolsPerClass(r, r.series().blockSizes(), pools);
             images.add(pools);
             body.append(figure(pools.getFileName().toString(), "Pools per size class"));
+            Path poolsOverTime = dir.resolve("pools-over-time-" + name + ".png");
+            Charts.poolsPerClassOverTime(r, poolsOverTime);
+            images.add(poolsOverTime);
+            body.append(figure(poolsOverTime.getFileName().toString(), "Pools per size class over the trace"));
             Path end = dir.resolve("occupancy-" + name + "-end.png");
             OccupancyMap.write(r.occupancyAtEnd(), r.allocator() + " at the end", end);
             images.add(end);

@@ -91,12 +91,20 @@ class CliTest {
             assertEquals(2, Json.array(result.get("runNanos")).size());
             assertTrue((Double) result.get("medianNsPerEvent") > 0);
             Map<String, Object> series = Json.object(result.get("series"));
-            assertEquals(Json.array(series.get("events")).size(), Json.array(series.get("mappedBytes")).size());
+            int samples = Json.array(series.get("events")).size();
+            assertEquals(samples, Json.array(series.get("mappedBytes")).size());
+            double fragmentation = (Double) result.get("fragmentationTimeAveraged");
+            assertTrue(fragmentation > 0 && fragmentation < 10, "Johnstone and Wilson's #1: " + fragmentation);
             Object stats = result.get("stats");
             if (result.get("allocator").equals("glibc")) {
                 assertEquals(null, stats);
+                assertEquals(null, series.get("poolsPerClass"), "pools are jpymalloc's");
             } else {
                 assertEquals("jpymalloc.stats/1", Json.object(stats).get("schema"));
+                List<Object> pools = Json.array(series.get("poolsPerClass"));
+                assertEquals(samples, pools.size());
+                assertEquals(32, Json.array(pools.getLast()).size(), "a count per size class at each sample");
+                assertEquals(samples, Json.array(series.get("arenas")).size());
             }
         }
     }
@@ -115,8 +123,9 @@ class CliTest {
         Run run = run("plot", "--in-process", "--allocators=jpymalloc-3.9,glibc", "--runs=1", "--warmups=0",
                 "--samples=30", "--out", dir.toString(), TRACE);
         assertEquals(0, run.exit(), run.err());
-        for (String file : new String[] {"index.html", "mapped-vs-live.png", "utilisation.png", "pools-jpymalloc-3.9.png",
-                "occupancy-jpymalloc-3.9-end.png", "occupancy-jpymalloc-3.9-peak.png"}) {
+        for (String file : new String[] {"index.html", "mapped-vs-live.png", "utilisation.png", "fragmentation.png",
+                "pools-jpymalloc-3.9.png", "pools-over-time-jpymalloc-3.9.png", "occupancy-jpymalloc-3.9-end.png",
+                "occupancy-jpymalloc-3.9-peak.png"}) {
             Path path = dir.resolve(file);
             assertTrue(Files.size(path) > 1000, file);
         }
