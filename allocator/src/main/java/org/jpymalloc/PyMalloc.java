@@ -267,7 +267,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
                     atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
             MemoryBudget budget = new MemoryBudget(maxBytes);
             PyMalloc allocator = shared
-                    ? new SharedAllocator(geometry, SharedAllocator.defaultStripes(), retention, handles, budget,
+                    ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, handles, budget,
                             trackRequestedBytes)
                     : new ConfinedAllocator(geometry, retention, handles, budget, trackRequestedBytes);
             if (debugHooks) {

@@ -1,5 +1,6 @@
 package org.jpymalloc;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,6 +65,21 @@ final class RemoteFrees extends RemoteFreesHead {
             head = (long) HEAD.getVolatile(this);
             arena.segment.set(JAVA_LONG_UNALIGNED, offset, head ^ key);
         } while (!HEAD.compareAndSet(this, head, block));
+    }
+
+    /**
+     * A free of a block whose heap another live thread owns: marked pending and pushed on its heap's stack,
+     * without the lock and without revoking the owner. False, having changed nothing, when anything is
+     * doubtful (arena released, not this arena's segment, not a live block, already pending): the lock path
+     * then decides, and says what the segment is. {@code segment} is null for the address API.
+     */
+    static boolean tryPush(MemorySegment segment, MappedArena arena, long address) {
+        if (!arena.mapped || !SharedAllocator.isOf(arena, segment) || !arena.heap.isLiveBlock(arena, address)
+                || !arena.markRemotePending(address)) {
+            return false;
+        }
+        arena.heap.remoteFrees.push(arena, address);
+        return true;
     }
 
     /** True if no block waits; a plain read, so a hint only. */

@@ -5,29 +5,21 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The thread-safe allocator: any thread may allocate, free or reallocate any block, and every segment
- * is accessible from every thread.
- *
- * <p>Design: a fixed set of <em>stripes</em>, each a complete pymalloc {@link Heap} (its own used pools,
- * arenas and usable-arena order) with its own {@link StripeLock}. A thread allocates from the stripe its
- * thread id selects; a free goes to the stripe that owns the block's arena, found without a lock (the
- * freeing thread's stripe remembers the arena it last took a pool from; else the shared copy-on-write
- * {@link ArenaMap}). A stripe is entered by its owner (the platform thread it is biased to) without the
- * lock or any atomic instruction, by anyone else under the lock; a plain free of a block whose stripe
- * another thread owns goes on that stripe's {@link RemoteFrees} instead (docs/design.md, "Shared mode").
+ * The thread-safe allocator: any thread may allocate, free or reallocate any block, and every segment is
+ * accessible from every thread (docs/design.md, "Shared mode" and "Thread heaps").
  *
  * <pre>
  *  thread (id % stripes) ──allocate──► stripe k: as owner, or lock ─ Heap k ─ arenas of k
- *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its stripe: as owner, or lock
+ *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its heap: as owner, or lock,
+ *                              or (another live thread owns it) that heap's RemoteFrees
+ *  holder ──threadHeap()──► a Heap of its own among the {@link Stripes}, entered with no routing
  * </pre>
  *
- * <p>Stripes keep no per-thread state: a thread that dies leaves nothing behind (its blocks and pools
- * belong to stripes, and any thread may free them; its stripes are adopted), and a million virtual
- * threads cost nothing more than one (they never own a stripe). A thread that allocates much opens a
- * {@link ThreadHeap} instead: a heap of its own among the stripes' ({@link Stripes}), entered with no
- * routing. The system path has a lock of its own ({@link LockedSystemPath}). {@link #stats()} holds
- * every lock and keeps every owner out while it walks, so even a snapshot taken under load is
- * consistent.
+ * <p>Each stripe is a complete pymalloc {@link Heap} with its own {@link StripeLock}, biased to the
+ * platform thread that uses it; stripes keep no per-thread state, so dead threads leave nothing behind and
+ * virtual threads cost nothing. The system path has its own lock ({@link LockedSystemPath}).
+ * {@link #stats()} holds every lock and keeps every owner out while it walks: even a snapshot taken under
+ * load is consistent.
  */
 final class SharedAllocator implements PyMalloc {
 
@@ -41,11 +33,6 @@ final class SharedAllocator implements PyMalloc {
     private boolean closed;
     private volatile MallocStats statsAtClose;
     private final HandleSettings handles;
-
-    SharedAllocator(Geometry geometry) {
-        this(geometry, defaultStripes(), ArenaRetention.defaults(), HandleSettings.defaults(), MemoryBudget.unlimited(),
-                false);
-    }
 
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, HandleSettings handles,
                     MemoryBudget budget, boolean trackRequested) {
@@ -65,11 +52,6 @@ final class SharedAllocator implements PyMalloc {
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
-    }
-
-    /** The default number of stripes: {@link Stripes#defaultCount()}. */
-    static int defaultStripes() {
-        return Stripes.defaultCount();
     }
 
     @Override
@@ -119,7 +101,7 @@ final class SharedAllocator implements PyMalloc {
      * {@link StripeLock.Owner}), or else under its lock with the allocator checked open (answers null).
      * Leave with {@link #leave}.
      */
-    private StripeLock.Owner enter(Heap heap, Thread me) {
+    StripeLock.Owner enter(Heap heap, Thread me) {
         StripeLock.Owner owner = heap.lock.enterAsOwner(me);
         if (owner == null) {
             lockOpen(heap, me);
@@ -136,7 +118,7 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
-    private static void leave(Heap heap, Thread me, StripeLock.Owner owner) {
+    static void leave(Heap heap, Thread me, StripeLock.Owner owner) {
         if (owner != null) {
             owner.exit();
         } else {
@@ -216,7 +198,7 @@ final class SharedAllocator implements PyMalloc {
         Heap heap = arena.heap;
         StripeLock.Owner owner = heap.lock.enterAsOwner(me);
         if (owner == null) {
-            if (heap.lock.ownedByAnotherLiveThread(me) && freeRemotely(segment, arena, address)) {
+            if (heap.lock.ownedByAnotherLiveThread(me) && RemoteFrees.tryPush(segment, arena, address)) {
                 return true;
             }
             lockOpen(heap, me);
@@ -226,21 +208,6 @@ final class SharedAllocator implements PyMalloc {
         } finally {
             leave(heap, me, owner);
         }
-    }
-
-    /**
-     * A free of a block whose stripe another thread owns: marked pending and pushed on the stripe's
-     * {@link RemoteFrees}, without the lock and without revoking the owner. False, having changed
-     * nothing, when anything is doubtful (arena released, not this arena's segment, not a live block,
-     * already pending): the lock path then decides, and says what the segment is.
-     */
-    private static boolean freeRemotely(MemorySegment segment, MappedArena arena, long address) {
-        if (!arena.mapped || !isOf(arena, segment) || !arena.heap.isLiveBlock(arena, address)
-                || !arena.markRemotePending(address)) {
-            return false;
-        }
-        arena.heap.remoteFrees.push(arena, address);
-        return true;
     }
 
     /** With the arena's stripe held (as its owner or under its lock). */
@@ -255,7 +222,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /** Whether {@code segment} was sliced from {@code arena}; null (the address API) has no scope to check. */
-    private static boolean isOf(MappedArena arena, MemorySegment segment) {
+    static boolean isOf(MappedArena arena, MemorySegment segment) {
         return segment == null || arena.owns(segment);
     }
 
@@ -273,59 +240,14 @@ final class SharedAllocator implements PyMalloc {
         return reallocate(null, address, byteSize, this).address();
     }
 
-    /**
-     * {@code segment}: the caller's, or null for the address API (then only the address is checked); a
-     * block that moves is allocated from, and the old one freed through, {@code via} (this allocator or
-     * one of its thread heaps).
-     */
+    /** {@link SharedReallocation#reallocate}: the block moves through {@code via}, this allocator or a thread heap. */
     MemorySegment reallocate(MemorySegment segment, long address, long newByteSize, PyMalloc via) {
-        Checks.newSize(newByteSize);
-        MappedArena arena = stripes.arenaOf(address);
-        if (arena == null) {
-            return system.reallocate(segment, address, newByteSize);
-        }
-        long blockSize;
-        Heap heap = arena.heap;
-        Thread me = Thread.currentThread();
-        StripeLock.Owner owner = enter(heap, me);
-        try {
-            if (!isOf(arena, segment) || !arena.mapped || !heap.isLiveBlock(arena, address)
-                    || arena.isRemotePending(address)) {
-                throw BlockDiagnosis.notALiveBlock(segment, address, arena);
-            }
-            blockSize = heap.blockSize(address);
-            if (heap.resizeInPlace(arena, address, blockSize, newByteSize)) {
-                return arena.segment.asSlice(address - arena.base, newByteSize);
-            }
-        } finally {
-            leave(heap, me, owner);
-        }
-        // Move, without the old stripe held (no path holds two stripes). The old block is read through its
-        // arena's scoped segment: should the caller race this with a free of the same block and the arena be
-        // unmapped (or the allocator closed), the read throws IllegalStateException instead of reaching
-        // unmapped memory, and the free below then reports the race.
-        MemorySegment moved = via.allocate(newByteSize, 1);
-        try {
-            MemorySegment.copy(arena.segment, address - arena.base, moved, 0, Math.min(blockSize, newByteSize));
-        } catch (IllegalStateException raced) {
-            try {
-                via.free(moved);
-            } catch (RuntimeException closed) {
-                raced.addSuppressed(closed);
-            }
-            throw raced;
-        }
-        try {
-            if (segment != null) {
-                via.free(segment);
-            } else {
-                via.freeAddress(address);
-            }
-        } catch (IllegalArgumentException racedWithAnotherFree) {
-            via.free(moved);
-            throw racedWithAnotherFree;
-        }
-        return moved;
+        return SharedReallocation.reallocate(this, stripes.arenaOf(address), segment, address, newByteSize, via);
+    }
+
+    /** The system path's resize, for {@link SharedReallocation}. */
+    MemorySegment reallocateOnSystem(MemorySegment segment, long address, long newByteSize) {
+        return system.reallocate(segment, address, newByteSize);
     }
 
     @Override
@@ -339,29 +261,12 @@ final class SharedAllocator implements PyMalloc {
      */
     @Override
     public PyMalloc threadHeap() {
-        Thread me = Thread.currentThread();
-        Heap heap = stripes.adoptThreadHeap(me);
-        try {
-            checkOpen(); // closed is written with every heap's lock held (a new heap's: made after, or retired)
-        } catch (IllegalStateException closedAlready) {
-            heap.lock.unpin();
-            heap.lock.unlock(me);
-            stripes.orphanThreadHeap(heap);
-            throw closedAlready;
-        }
-        StripeLock.Owner bias = heap.lock.pinnedBias();
-        heap.lock.unlock(me);
-        return new ThreadHeap(this, heap, me, bias);
+        return ThreadHeap.open(this, stripes);
     }
 
     /** Throws if closed; for a decorated allocator's thread heap, which has no heap to check it by. */
     void checkOpenForThreadHeap() {
         system.checkOpenLocked(); // closed with every lock held, the system path's included
-    }
-
-    /** A closed thread heap's heap, unpinned: it waits for the next thread heap. */
-    void orphan(Heap heap) {
-        stripes.orphanThreadHeap(heap);
     }
 
     /** Heaps made for thread heaps, and how many wait as orphans; for tests. */
@@ -448,12 +353,7 @@ final class SharedAllocator implements PyMalloc {
 
     /** How many times stripes were biased to an owner, and how many of those biases were revoked; for tests. */
     long[] biasGrantsAndRevocations() {
-        lockAll();
-        try {
-            return stripes.biasGrantsAndRevocations();
-        } finally {
-            unlockAll();
-        }
+        return stripes.biasGrantsAndRevocations();
     }
 
     int stripeCount() {
@@ -481,7 +381,7 @@ final class SharedAllocator implements PyMalloc {
         heap.drainRemoteFrees();
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("allocator is closed");
         }

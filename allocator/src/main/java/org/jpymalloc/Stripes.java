@@ -154,14 +154,19 @@ final class Stripes {
         }
     }
 
-    /** Under {@link #lockAll}: how many times stripes were biased, and how many biases were revoked. */
+    /** How many times heaps were biased, and how many biases were revoked (read with every heap held). */
     long[] biasGrantsAndRevocations() {
-        long grants = 0;
-        long revocations = 0;
-        for (Heap heap : all()) {
-            grants += heap.lock.grants();
-            revocations += heap.lock.revocations();
+        lockAll(false);
+        try {
+            long grants = 0;
+            long revocations = 0;
+            for (Heap heap : all()) {
+                grants += heap.lock.grants();
+                revocations += heap.lock.revocations();
+            }
+            return new long[] {grants, revocations};
+        } finally {
+            unlockAll();
         }
-        return new long[] {grants, revocations};
     }
 }

@@ -29,6 +29,7 @@ import java.lang.foreign.MemorySegment;
 final class ThreadHeap implements PyMalloc {
 
     private final SharedAllocator shared;
+    private final Stripes stripes;
     private final Heap heap;
     private final StripeLock lock;
     /** The heap's bias to the holder ({@link StripeLock#enterPinned}); null without {@code membarrier}. */
@@ -40,8 +41,31 @@ final class ThreadHeap implements PyMalloc {
     private final long alignment;
     private final int alignmentShift;
 
-    ThreadHeap(SharedAllocator shared, Heap heap, Thread holder, StripeLock.Owner bias) {
+    /**
+     * A new thread heap of {@code shared} for the calling thread, on a heap a closed thread heap (or a dead
+     * thread) left behind when there is one ({@link ThreadHeaps#adopt}).
+     *
+     * @throws IllegalStateException if {@code shared} is closed
+     */
+    static ThreadHeap open(SharedAllocator shared, Stripes stripes) {
+        Thread me = Thread.currentThread();
+        Heap heap = stripes.adoptThreadHeap(me);
+        try {
+            shared.checkOpen(); // closed is written with every heap's lock held (a new heap's: made after, or retired)
+        } catch (IllegalStateException closedAlready) {
+            heap.lock.unpin();
+            heap.lock.unlock(me);
+            stripes.orphanThreadHeap(heap);
+            throw closedAlready;
+        }
+        StripeLock.Owner bias = heap.lock.pinnedBias();
+        heap.lock.unlock(me);
+        return new ThreadHeap(shared, stripes, heap, me, bias);
+    }
+
+    private ThreadHeap(SharedAllocator shared, Stripes stripes, Heap heap, Thread holder, StripeLock.Owner bias) {
         this.shared = shared;
+        this.stripes = stripes;
         this.heap = heap;
         this.lock = heap.lock;
         this.bias = bias;
@@ -253,7 +277,7 @@ final class ThreadHeap implements PyMalloc {
         } finally {
             heap.lock.unlock(me);
         }
-        shared.orphan(heap);
+        stripes.orphanThreadHeap(heap);
     }
 
     /** The shared allocator; for tests. */

@@ -9,7 +9,7 @@ class SharedLockedPyMallocTest extends AbstractPyMallocContractTest {
 
     @Override
     protected PyMalloc create(Geometry geometry) {
-        return new SharedAllocator(geometry, SharedAllocator.defaultStripes(), ArenaRetention.defaults(),
+        return new SharedAllocator(geometry, Stripes.defaultCount(), ArenaRetention.defaults(),
                 HandleSettings.defaults(), MemoryBudget.unlimited(), false, -1);
     }
 

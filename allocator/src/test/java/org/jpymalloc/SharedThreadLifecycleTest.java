@@ -23,7 +23,7 @@ class SharedThreadLifecycleTest {
 
     @Test
     void blocksOfDeadThreadsAreFreedByOthersAndTheirArenasGoBack() throws Exception {
-        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        SharedAllocator allocator = (SharedAllocator) PyMalloc.ofShared(Geometry.CPYTHON_3_9);
         ConcurrentLinkedQueue<MemorySegment> orphans = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
@@ -100,7 +100,7 @@ class SharedThreadLifecycleTest {
 
     @Test
     void aHundredThousandLiveVirtualThreadsCostOnlyTheirBlocks() throws Exception {
-        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        SharedAllocator allocator = (SharedAllocator) PyMalloc.ofShared(Geometry.CPYTHON_3_9);
         int threads = 100_000;
         CountDownLatch allocated = new CountDownLatch(threads);
         CountDownLatch release = new CountDownLatch(1);
@@ -131,7 +131,7 @@ class SharedThreadLifecycleTest {
 
     @Test
     void aMillionShortVirtualThreadsLeaveNothingBehind() throws Exception {
-        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        SharedAllocator allocator = (SharedAllocator) PyMalloc.ofShared(Geometry.CPYTHON_3_9);
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 1_000_000; i++) {
                 int size = 1 + i % 512;
@@ -149,7 +149,7 @@ class SharedThreadLifecycleTest {
 
     @Test
     void aMillionVirtualThreadsEachWithAThreadHeapStayBounded() throws Exception {
-        SharedAllocator allocator = new SharedAllocator(Geometry.CPYTHON_3_9);
+        SharedAllocator allocator = (SharedAllocator) PyMalloc.ofShared(Geometry.CPYTHON_3_9);
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 1_000_000; i++) {
                 int size = 1 + i % 512;
