@@ -26,7 +26,8 @@ import java.lang.foreign.SegmentAllocator;
  * calls from another thread, and access to its segments from another thread, throw
  * {@link WrongThreadException}, as for {@link java.lang.foreign.Arena#ofConfined()}. An allocator from
  * {@link #ofShared()} may be used by any thread: any thread may free or reallocate any block, and
- * segments are accessible from every thread, as for {@link java.lang.foreign.Arena#ofShared()}.
+ * segments are accessible from every thread, as for {@link java.lang.foreign.Arena#ofShared()}; a thread
+ * that allocates much opens a {@link #threadHeap()} of it, a heap of its own.
  *
  * <p><b>Misuse.</b> Bad sizes and alignments, freeing a segment this allocator did not hand out (a heap
  * segment, another allocator's block, an interior address, a block already freed) and any call after
