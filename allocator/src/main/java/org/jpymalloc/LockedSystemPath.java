@@ -33,9 +33,6 @@ final class LockedSystemPath {
 
     /** Frees the system block behind {@code segment}, or at {@code address} when it is null (the address API). */
     void free(MemorySegment segment, long address) {
-        if (segment != null) {
-            Checks.requireNative(segment);
-        }
         lock.lock();
         try {
             checkOpen();
@@ -46,9 +43,6 @@ final class LockedSystemPath {
     }
 
     MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
-        if (segment != null) {
-            Checks.requireNative(segment);
-        }
         lock.lock();
         try {
             checkOpen();
@@ -88,8 +82,13 @@ final class LockedSystemPath {
         system.freeAll();
     }
 
+    /** Under the lock: the block behind {@code segment} (a native one), or at {@code address} when it is null. */
     private SystemPath.Block blockOf(MemorySegment segment, long address) {
-        return segment != null ? system.blockOf(segment) : system.blockAt(address);
+        if (segment == null) {
+            return system.blockAt(address);
+        }
+        Checks.requireNative(segment);
+        return system.blockOf(segment);
     }
 
     private void checkOpen() {

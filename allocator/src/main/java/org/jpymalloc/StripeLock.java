@@ -280,11 +280,6 @@ final class StripeLock {
         return thread != null && thread != me && thread.isAlive();
     }
 
-    /** The thread the lock is biased to, or null; a plain read (for diagnostics and tests). */
-    Thread biasedTo() {
-        return owner.thread;
-    }
-
     /** Under the lock: how many times the stripe was biased, and how many biases were revoked. */
     long grants() {
         return grants;
