@@ -33,6 +33,8 @@ final class ArenaTable {
     private int freeSlotCount;
     private int slotsUsed;
     private int count;
+    /** Arenas taken so far, mapped or reused: each one's {@link MappedArena#mappedSequence}. */
+    private long taken;
     /** The arena found last by {@link #lookup}: most frees in a small heap hit it without hashing. */
     private MappedArena lastFound;
 
@@ -72,6 +74,7 @@ final class ArenaTable {
                     + e.getMessage() + "; " + counters.current() + " arenas are mapped");
         }
         slots[index] = arena;
+        arena.mappedSequence = ++taken;
         arenaMap.add(arena);
         count++;
         counters.mapped(arena.base);

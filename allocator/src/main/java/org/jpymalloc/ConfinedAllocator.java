@@ -28,13 +28,13 @@ final class ConfinedAllocator implements PyMalloc {
     private volatile MallocStats published;
     private final HandleSettings handles;
 
-    ConfinedAllocator(Geometry geometry, ArenaRetention retention, HandleSettings handles, MemoryBudget budget,
-                      boolean trackRequested) {
+    ConfinedAllocator(Geometry geometry, ArenaRetention retention, ArenaPolicy policy, HandleSettings handles,
+                      MemoryBudget budget, boolean trackRequested) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         Usage usage = new Usage(); // one thread: the heap and the system path share exact peaks
-        this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, budget, usage,
-                trackRequested);
+        this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, policy,
+                budget, usage, trackRequested);
         this.system = new SystemPath(false, budget, usage);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();

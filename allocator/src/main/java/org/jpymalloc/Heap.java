@@ -8,7 +8,7 @@ import static org.jpymalloc.PoolHeader.nextFreeBlock;
 
 /**
  * The pymalloc state of one heap: blocks taken from and freed to pools, the used pools of each class
- * ({@link UsedPools}), the usable-arena order ({@link UsableArenas}) and its arenas ({@link ArenaTable}). It
+ * ({@link UsedPools}), the usable-arena order of its {@link ArenaPolicy} ({@link UsableArenas}) and its arenas ({@link ArenaTable}). It
  * hands out blocks (as addresses or as slices of their arenas' segments) and frees block addresses;
  * validating user input, thread rules and which segments may be freed are the caller's job
  * ({@link ConfinedAllocator}, {@link SharedAllocator}).
@@ -68,18 +68,23 @@ final class Heap {
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, ArenaRetention retention) {
-        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, MemoryBudget.unlimited(),
-                new Usage(), false);
+        this(geometry, retention, ArenaPolicy.CPYTHON);
+    }
+
+    /** A heap of its own under an arena policy, for a confined allocator. */
+    Heap(Geometry geometry, ArenaRetention retention, ArenaPolicy policy) {
+        this(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, policy,
+                MemoryBudget.unlimited(), new Usage(), false);
     }
 
     /**
      * A heap whose arenas register in {@code arenaMap} and count in {@code counters}, both possibly shared
      * with other heaps; a shared heap (one with a {@code lock}, else null) maps arenas with shared scopes.
      * Released arenas stay mapped for reuse as {@code retention} says ({@code maxArenas} 0: CPython's
-     * policy exactly).
+     * policy exactly); new pools come from the arena {@code policy} ranks first.
      */
     Heap(Geometry geometry, StripeLock lock, ArenaMap arenaMap, ArenaCounters counters, ArenaRetention retention,
-         MemoryBudget budget, Usage usage, boolean trackRequested) {
+         ArenaPolicy policy, MemoryBudget budget, Usage usage, boolean trackRequested) {
         this.geometry = geometry;
         this.lock = lock;
         this.remoteFrees = lock != null ? new RemoteFrees() : null;
@@ -100,7 +105,7 @@ final class Heap {
         this.used = new UsedPools(geometry.sizeClassCount(), arenas);
         this.usedHeads = used.heads;
         this.usedHeadArenas = used.headArenas;
-        this.usable = new UsableArenas(geometry);
+        this.usable = UsableArenas.of(policy, geometry);
         this.retirement = new PoolRetirement(used, usable, arenas);
     }
 

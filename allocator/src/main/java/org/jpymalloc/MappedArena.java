@@ -29,7 +29,7 @@ import java.lang.invoke.VarHandle;
  *       in O(1) and without a per-block header.</li>
  * </ul>
  */
-final class MappedArena {
+final class MappedArena implements ArenaView {
 
     /** The heap whose pools these are; in a shared allocator, its lock guards this arena. */
     final Heap heap;
@@ -71,7 +71,11 @@ final class MappedArena {
     long freePools;
     int freePoolCount;
     long nextVirginPool;
-    /** Links of the usable-arenas list, kept by {@link UsableArenas}. */
+    /** When its heap took it ({@link ArenaView#mappedSequence()}), set by {@link ArenaTable}. */
+    long mappedSequence;
+    /** The heap's pool-event count when a pool last left or came back ({@link RankedArenas} keeps it). */
+    long lastUsed;
+    /** Links of CPython's usable-arenas list, kept by {@link FullestFirstArenas}. */
     MappedArena nextUsable;
     MappedArena prevUsable;
 
@@ -124,6 +128,7 @@ final class MappedArena {
         freePoolCount = totalPools;
         nextVirginPool = firstPool;
         nextUsable = prevUsable = null;
+        lastUsed = 0;
     }
 
     /**
@@ -258,6 +263,31 @@ final class MappedArena {
 
     private int bitIndex(long address) {
         return (int) ((address - base) >>> alignmentShift);
+    }
+
+    @Override
+    public long address() {
+        return base;
+    }
+
+    @Override
+    public int freePools() {
+        return freePoolCount;
+    }
+
+    @Override
+    public int totalPools() {
+        return totalPools;
+    }
+
+    @Override
+    public long mappedSequence() {
+        return mappedSequence;
+    }
+
+    @Override
+    public long lastUsed() {
+        return lastUsed;
     }
 
     @Override

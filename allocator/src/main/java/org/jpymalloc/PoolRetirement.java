@@ -67,15 +67,12 @@ final class PoolRetirement {
      * Whether retiring a pool of {@code arena} now would make it the pool the next new-pool request takes,
      * with nothing else changed: it is its class's only used pool (so that class's next allocation asks for
      * a new pool), and its arena is the usable head and stays the head, unreleased, after one more free pool
-     * (the arena after it has another free-pool count, so no re-sort moves it, and it is not a wholly free
-     * arena that CPython would release). Then CPython would take it straight back, from the front of that
-     * arena's free pools, for the same class ("luckily", no re-initialisation). Reads no pool header.
+     * ({@link UsableArenas#keepsAsHead}; never under a ranked policy). Then CPython would take it straight
+     * back, from the front of that arena's free pools, for the same class ("luckily", no
+     * re-initialisation). Reads no pool header.
      */
     private boolean retiresToHead(MappedArena arena, int sizeClass) {
-        MappedArena next = arena.nextUsable;
-        return used.count(sizeClass) == 1 && usable.head() == arena
-                && (next == null || next.freePoolCount != arena.freePoolCount
-                        && arena.freePoolCount + 1 < arena.totalPools);
+        return used.count(sizeClass) == 1 && usable.keepsAsHead(arena);
     }
 
     /** An empty pool leaves its class list for its arena's free pools; a wholly free arena is released. */

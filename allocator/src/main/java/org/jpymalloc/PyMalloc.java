@@ -9,25 +9,19 @@ import java.lang.foreign.SegmentAllocator;
  * {@link Geometry#smallRequestThreshold()}, or aligned above {@link Geometry#alignment()}) go to the C
  * library's {@code malloc}.
  *
- * <p>Unlike a {@link java.lang.foreign.Arena}, every block is freed on its own ({@link #free}), and
- * memory goes back to the OS as soon as an arena is wholly free (the last usable one is kept, as
- * CPython 3.9+ does). {@link #close()} frees everything at once.
+ * <p>Unlike a {@link java.lang.foreign.Arena}, every block is freed on its own ({@link #free}); an arena
+ * left wholly free goes back to the OS after {@link Builder#arenaDecay} (at once with a zero decay, but the
+ * last usable one, as CPython 3.9+ does). {@link #close()} frees everything at once. Memory is not zeroed
+ * (as in pymalloc and {@code malloc}), except by {@link #allocateZeroed(long)}.
  *
- * <p><b>Contents.</b> {@link #allocate(long, long)} does not zero memory (pymalloc and {@code malloc}
- * do not; {@link SegmentAllocator} does not promise it); {@link #allocateZeroed(long)} does.
+ * <p><b>Lifetime safety.</b> Once the memory behind a segment is returned (its arena unmapped, its system
+ * block freed, or the allocator closed), any access through it throws {@link IllegalStateException}. A
+ * freed pool block whose arena is still mapped remains accessible, as in C: use-after-free there corrupts
+ * data but never the JVM (the allocator checks every free-list link it follows).
  *
- * <p><b>Lifetime safety.</b> A segment handed out stays usable until its block is freed. Once the
- * memory behind it is returned (its arena unmapped, its system block freed, or the allocator closed),
- * any access through the segment throws {@link IllegalStateException}; it never reaches unmapped
- * memory. A freed pool block whose arena is still mapped remains accessible, as in C: use-after-free
- * there corrupts data but never the JVM (the allocator checks every free-list link it follows).
- *
- * <p><b>Threads.</b> An allocator from {@link #ofConfined()} belongs to the thread that created it:
- * calls from another thread, and access to its segments from another thread, throw
- * {@link WrongThreadException}, as for {@link java.lang.foreign.Arena#ofConfined()}. An allocator from
- * {@link #ofShared()} may be used by any thread: any thread may free or reallocate any block, and
- * segments are accessible from every thread, as for {@link java.lang.foreign.Arena#ofShared()}; a thread
- * that allocates much opens a {@link #threadHeap()} of it, a heap of its own.
+ * <p><b>Threads.</b> {@link #ofConfined()} belongs to its creating thread, segments included, as
+ * {@link java.lang.foreign.Arena#ofConfined()}; {@link #ofShared()} serves any thread, as
+ * {@link java.lang.foreign.Arena#ofShared()}, and a thread that allocates much opens a {@link #threadHeap()}.
  *
  * <p><b>Misuse.</b> Bad sizes and alignments, freeing a segment this allocator did not hand out (a heap
  * segment, another allocator's block, an interior address, a block already freed) and any call after
@@ -52,10 +46,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
         return ofShared(Geometry.CPYTHON_3_9);
     }
 
-    /**
-     * A thread-safe allocator with the given geometry: pymalloc heaps striped by thread, each with its own
-     * lock; a block freed by another thread goes back to its own pool (see docs/design.md).
-     */
+    /** A thread-safe allocator: heaps striped by thread, each with its lock (docs/design.md, "Shared mode"). */
     static PyMalloc ofShared(Geometry geometry) {
         return builder().geometry(geometry).shared(true).build();
     }
@@ -68,31 +59,17 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
     /** Options of an allocator; each setter validates its value. Not thread-safe. */
     final class Builder {
 
-        private Geometry geometry = Geometry.CPYTHON_3_9;
-        private boolean shared;
-        private int spareArenas = -1;
-        private java.time.Duration arenaDecay;
-        private LeakDetection.Level leakDetection;
-        private LeakDetection.Listener leakListener;
-        private LeakDetection.AtClose atClose;
-        private long maxBytes = MemoryBudget.UNLIMITED;
-        private boolean debugHooks;
-        private boolean trackRequestedBytes;
-        private int tracingFrames;
-        private int tracingSampling = 1;
-        private String jfrName;
+        private final AllocatorSettings settings = new AllocatorSettings();
 
         private Builder() {
         }
 
         /**
          * At most how many released arenas a heap keeps mapped for reuse (per stripe when shared), each until
-         * reused unless {@link #arenaDecay} is also set. CPython 3.9 unmaps a wholly free arena at once unless
-         * it is the last usable one; a workload that empties and refills arenas then pays {@code mmap},
-         * {@code munmap} and page faults every time. Retained arenas are handed out before new ones are
-         * mapped; statistics still count them as reclaimed ({@link MallocStats#spareArenas()} reports them).
-         * {@code 0} gives CPython's policy exactly. Default: no count limit, each kept for the
-         * {@linkplain #arenaDecay decay time}.
+         * reused unless {@link #arenaDecay} is also set: CPython unmaps a wholly free arena at once, so a
+         * workload that empties and refills arenas pays {@code mmap}, {@code munmap} and page faults every
+         * time. Statistics count retained arenas as reclaimed ({@link MallocStats#spareArenas()}). {@code 0}
+         * gives CPython's policy exactly. Default: no count limit, each kept for the {@link #arenaDecay}.
          *
          * @throws IllegalArgumentException if negative
          */
@@ -100,17 +77,15 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
             if (spareArenas < 0) {
                 throw new IllegalArgumentException("spareArenas must not be negative: " + spareArenas);
             }
-            this.spareArenas = spareArenas;
+            settings.spareArenas = spareArenas;
             return this;
         }
 
         /**
          * How long a released arena stays mapped for reuse before it goes back to the OS (jemalloc's
-         * {@code dirty_decay_ms}, mimalloc's purge delay): a workload that empties and refills arenas reuses
-         * them warm, and memory a program gave up returns to the OS about this long after. Decay is applied
-         * when the heap works at the pool or arena level (as jemalloc does without background threads): an
-         * idle allocator keeps its retained arenas until it is used again, {@link PyMalloc#trim()}med or
-         * closed. With {@link #spareArenas} also set, both limits apply. Default: 1 second (and no count
+         * {@code dirty_decay_ms}, mimalloc's purge delay), applied when the heap works at the pool or arena
+         * level: an idle allocator keeps its retained arenas until it is used again, {@link PyMalloc#trim()}med
+         * or closed. With {@link #spareArenas} also set, both limits apply. Default: 1 second (and no count
          * limit); {@code Duration.ZERO} unmaps at once, as CPython does.
          *
          * @throws IllegalArgumentException if negative
@@ -120,19 +95,28 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
             if (decay.isNegative()) {
                 throw new IllegalArgumentException("arenaDecay must not be negative: " + decay);
             }
-            this.arenaDecay = decay;
+            settings.arenaDecay = decay;
             return this;
         }
 
         /** The geometry; default {@link Geometry#CPYTHON_3_9}. */
         public Builder geometry(Geometry geometry) {
-            this.geometry = java.util.Objects.requireNonNull(geometry, "geometry");
+            settings.geometry = java.util.Objects.requireNonNull(geometry, "geometry");
+            return this;
+        }
+
+        /**
+         * Which arena gives the next pool, and whether the last usable arena is kept when it empties
+         * ({@link ArenaPolicy}); per stripe and thread heap when shared. Default {@link ArenaPolicy#CPYTHON}.
+         */
+        public Builder arenaPolicy(ArenaPolicy policy) {
+            settings.arenaPolicy = java.util.Objects.requireNonNull(policy, "arenaPolicy");
             return this;
         }
 
         /** Whether any thread may use the allocator ({@link #ofShared()}); default false (confined). */
         public Builder shared(boolean shared) {
-            this.shared = shared;
+            settings.shared = shared;
             return this;
         }
 
@@ -141,25 +125,24 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          * {@value LeakDetection#LEVEL_PROPERTY}, else {@link LeakDetection.Level#SAMPLED}.
          */
         public Builder leakDetection(LeakDetection.Level level) {
-            this.leakDetection = java.util.Objects.requireNonNull(level, "leakDetection level");
+            settings.leakDetection = java.util.Objects.requireNonNull(level, "leakDetection level");
             return this;
         }
 
         /** Also tells {@code listener} of every leak found (besides logging it); default: none. */
         public Builder leakListener(LeakDetection.Listener listener) {
-            this.leakListener = java.util.Objects.requireNonNull(listener, "leakListener");
+            settings.leakListener = java.util.Objects.requireNonNull(listener, "leakListener");
             return this;
         }
 
         /**
          * Keep the requested bytes of every pool block (a byte per 16 arena bytes on the Java heap) and
-         * running totals with peaks, for {@link MallocStats#requestedBytes()}, internal fragmentation,
-         * utilisation and Johnstone and Wilson's measures. Costs the allocate/free pair about a fifth or
-         * more (docs/statistics.md), so it is off by default; off, statistics count whole blocks as
-         * requested and the peaks of requested bytes are not kept. Default: false.
+         * running totals with peaks, for {@link MallocStats#requestedBytes()} and the fragmentation
+         * measures. Costs the pair a fifth or more (docs/statistics.md); off (the default), statistics count
+         * whole blocks as requested and keep no peaks of requested bytes.
          */
         public Builder trackRequestedBytes(boolean track) {
-            this.trackRequestedBytes = track;
+            settings.trackRequestedBytes = track;
             return this;
         }
 
@@ -175,7 +158,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
             if (frames < 1 || frames > 100) {
                 throw new IllegalArgumentException("tracing frames must be 1 to 100, got " + frames);
             }
-            this.tracingFrames = frames;
+            settings.tracingFrames = frames;
             return this;
         }
 
@@ -187,10 +170,9 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          */
         public Builder tracingSampling(int oneIn) {
             if (oneIn < 1) {
-                throw new IllegalArgumentException("tracing sampling must be 1 or more (one allocation in N), got "
-                        + oneIn);
+                throw new IllegalArgumentException("tracing sampling must be 1 or more (one in N), got " + oneIn);
             }
-            this.tracingSampling = oneIn;
+            settings.tracingSampling = oneIn;
             return this;
         }
 
@@ -204,7 +186,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a JFR allocator name must not be blank: '" + name + "'");
             }
-            this.jfrName = name;
+            settings.jfrName = name;
             return this;
         }
 
@@ -217,7 +199,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          * Damage throws {@link GuardDamageException}. Costs 24 bytes per block and a lock. Default: off.
          */
         public Builder debugHooks(boolean debugHooks) {
-            this.debugHooks = debugHooks;
+            settings.debugHooks = debugHooks;
             return this;
         }
 
@@ -227,7 +209,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          * Default: the system property {@value LeakDetection#AT_CLOSE_PROPERTY}, else {@code LOG}.
          */
         public Builder atClose(LeakDetection.AtClose atClose) {
-            this.atClose = java.util.Objects.requireNonNull(atClose, "atClose");
+            settings.atClose = java.util.Objects.requireNonNull(atClose, "atClose");
             return this;
         }
 
@@ -243,16 +225,8 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
             if (maxBytes <= 0) {
                 throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
             }
-            this.maxBytes = maxBytes;
+            settings.maxBytes = maxBytes;
             return this;
-        }
-
-        private ArenaRetention retention() {
-            if (arenaDecay == null) {
-                return spareArenas >= 0 ? ArenaRetention.spares(spareArenas) : ArenaRetention.defaults();
-            }
-            ArenaRetention decaying = ArenaRetention.decaying(arenaDecay);
-            return new ArenaRetention(spareArenas >= 0 ? spareArenas : decaying.maxArenas(), decaying.decayNanos());
         }
 
         /**
@@ -262,52 +236,20 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          *     ({@value LeakDetection#LEVEL_PROPERTY}, {@value LeakDetection#AT_CLOSE_PROPERTY}) names no value
          */
         public PyMalloc build() {
-            ArenaRetention retention = retention();
-            HandleSettings handles = new HandleSettings(
-                    leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener,
-                    atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
-            MemoryBudget budget = new MemoryBudget(maxBytes);
-            PyMalloc allocator = shared
-                    ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, handles, budget,
-                            trackRequestedBytes)
-                    : new ConfinedAllocator(geometry, retention, handles, budget, trackRequestedBytes);
-            if (debugHooks) {
-                allocator = new DebugHooks(allocator, handles);
-            }
-            if (tracingFrames > 0) {
-                allocator = new TracingAllocator(allocator, handles, new AllocationTracer(tracingFrames,
-                        tracingSampling));
-            } else if (tracingSampling != 1) {
-                throw new IllegalArgumentException("tracingSampling(" + tracingSampling + ") needs tracing(frames)");
-            }
-            if (jfrName != null) {
-                JfrEvents.register(allocator, jfrName);
-            }
-            return allocator;
+            return settings.build();
         }
     }
 
     /**
-     * A thread heap: an allocator, owned by the calling thread, that allocates from this shared allocator's
-     * memory through a heap of its own, with no lock and no routing (mimalloc's {@code mi_heap_t}). Use one
-     * per thread that allocates much: its pair costs about what the confined allocator's does
-     * (docs/benchmarks.md).
-     * <ul>
-     * <li>{@code allocate}, {@code allocateZeroed}, {@code reallocate}, {@code allocateHandle}, the address
-     * API's allocations and {@code close} only from the calling thread; other threads get
-     * {@link WrongThreadException}, as for a confined {@link java.lang.foreign.Arena}.</li>
-     * <li>{@code free} and {@code freeAddress} from any thread, of any live block of the shared allocator:
-     * its own blocks go straight back to its pools, others as the shared allocator frees them. Any thread may
-     * free its blocks through the shared allocator or any of its thread heaps.</li>
-     * <li>{@link #close()} leaves its blocks live (they are the shared allocator's) and hands its heap,
-     * pools and all, to the next thread heap opened; a thread heap whose thread dies is adopted the same
-     * way. Closing the shared allocator, from any thread, ends every thread heap: their calls then throw
-     * {@link IllegalStateException}.</li>
-     * <li>The shared allocator's statistics, occupancy and close report cover every thread heap; geometry
-     * and options (debug hooks, limits, tracing, leak detection) are the shared allocator's, and so are
-     * {@code stats()}, {@code occupancy()} and {@code trim()} of a thread heap.</li>
-     * </ul>
-     * Called on a thread heap: another thread heap of the same shared allocator.
+     * A thread heap: an allocator owned by the calling thread that allocates from this shared allocator's
+     * memory through a heap of its own, with no lock and no routing (mimalloc's {@code mi_heap_t}); its pair
+     * costs about what the confined allocator's does. Its allocations, {@code reallocate} and {@code close}
+     * only from its thread (others get {@link WrongThreadException}); {@code free} and {@code freeAddress}
+     * from any thread, of any live block of the shared allocator. {@link #close()} leaves its blocks live and
+     * hands its heap to the next thread heap opened (a dead thread's heap is adopted too); closing the
+     * shared allocator ends every thread heap ({@link IllegalStateException}). Statistics, occupancy, options
+     * and {@code trim()} are the shared allocator's and cover every thread heap (docs/design.md, "Thread
+     * heaps"). Called on a thread heap: another thread heap of the same shared allocator.
      *
      * @throws UnsupportedOperationException on a confined allocator, naming {@link #ofShared()}
      * @throws IllegalStateException if the allocator is closed

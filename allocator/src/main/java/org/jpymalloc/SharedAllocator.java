@@ -34,20 +34,20 @@ final class SharedAllocator implements PyMalloc {
     private volatile MallocStats statsAtClose;
     private final HandleSettings handles;
 
-    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, HandleSettings handles,
-                    MemoryBudget budget, boolean trackRequested) {
-        this(geometry, stripeCount, retention, handles, budget, trackRequested, Stripes.defaultBiasQuietOps());
+    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
+                    HandleSettings handles, MemoryBudget budget, boolean trackRequested) {
+        this(geometry, stripeCount, retention, policy, handles, budget, trackRequested, Stripes.defaultBiasQuietOps());
     }
 
     /**
-     * {@code retention} is per stripe; {@code budget} is shared by every stripe and the system path;
-     * {@code biasQuietOps} is the stripes' owner-bias policy ({@link StripeLock#StripeLock(int)}).
+     * {@code retention} and {@code policy} apply per stripe; {@code budget} is shared by every stripe and the
+     * system path; {@code biasQuietOps} is the stripes' owner-bias policy ({@link StripeLock#StripeLock(int)}).
      */
-    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, HandleSettings handles,
-                    MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
+    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
+                    HandleSettings handles, MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        this.stripes = new Stripes(geometry, stripeCount, retention, budget, trackRequested, biasQuietOps);
+        this.stripes = new Stripes(geometry, stripeCount, retention, policy, budget, trackRequested, biasQuietOps);
         this.system = new LockedSystemPath(budget, geometry.alignment());
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();

@@ -23,11 +23,11 @@ final class Stripes {
     private final ArenaMap arenaMap;
 
     /**
-     * {@code count} stripes (a power of two); {@code retention} is per stripe; {@code biasQuietOps} is the
+     * {@code count} stripes (a power of two); {@code retention} and {@code policy} apply per stripe; {@code biasQuietOps} is the
      * owner-bias policy ({@link StripeLock#StripeLock(int)}).
      */
-    Stripes(Geometry geometry, int count, ArenaRetention retention, MemoryBudget budget, boolean trackRequested,
-            int biasQuietOps) {
+    Stripes(Geometry geometry, int count, ArenaRetention retention, ArenaPolicy policy, MemoryBudget budget,
+            boolean trackRequested, int biasQuietOps) {
         if (count < 1 || Integer.bitCount(count) != 1) {
             throw new IllegalArgumentException("stripe count must be a positive power of two: " + count);
         }
@@ -35,12 +35,12 @@ final class Stripes {
         ArenaCounters counters = new ArenaCounters(geometry);
         this.heaps = new Heap[count];
         for (int i = 0; i < count; i++) {
-            heaps[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, budget,
-                    new Usage(), trackRequested);
+            heaps[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, policy,
+                    budget, new Usage(), trackRequested);
         }
         this.mask = count - 1;
         this.threadHeaps = new ThreadHeaps(() -> new Heap(geometry, StripeLock.pinnable(), arenaMap, counters,
-                retention, budget, new Usage(), trackRequested));
+                retention, policy, budget, new Usage(), trackRequested));
     }
 
     /** Twice the processors, as a power of two: two threads per core rarely share a stripe. */

@@ -1,162 +1,58 @@
 package org.jpymalloc;
 
 /**
- * The arenas that still have a free (empty or virgin) pool, as a doubly linked list sorted by
- * ascending {@code freePoolCount} (obmalloc's {@code usable_arenas}). New pools come from the head, the
- * most-used arena, so that emptier arenas drain and can be unmapped.
- *
- * <p>Key invariant (obmalloc's): an arena is on this list if and only if its {@code freePoolCount} is
- * positive. Re-sorting after a change of one is O(1): {@code lastWithFreeCount[n]} is the rightmost arena
- * whose count is {@code n} (obmalloc's {@code nfp2lasta}, CPython 3.8+), so an arena whose count grows
- * by one moves to just after the rightmost arena of its old count.
+ * The arenas of a heap that still have a free (empty or virgin) pool, in the order its {@link ArenaPolicy}
+ * gives: new pools come from the {@link #head()}. An arena is usable if and only if its
+ * {@code freePoolCount} is positive. The heap (and {@link PoolRetirement}) keeps the counts through this
+ * class; pool-level events only, never the block-level hot path.
  */
-final class UsableArenas {
+abstract sealed class UsableArenas permits FullestFirstArenas, RankedArenas {
 
-    private MappedArena head;
-    private final MappedArena[] lastWithFreeCount;
-
-    UsableArenas(Geometry geometry) {
-        this.lastWithFreeCount = new MappedArena[(int) (geometry.arenaSize() / geometry.poolSize()) + 1];
+    /** The order {@code policy} gives, for arenas of {@code geometry}. */
+    static UsableArenas of(ArenaPolicy policy, Geometry geometry) {
+        return policy instanceof FullestFirstArenas.Policy cpython
+                ? new FullestFirstArenas(geometry, cpython.keepsLastUsableArena())
+                : new RankedArenas(policy);
     }
 
-    /** The arena new pools come from: the one with the fewest free pools, or null. */
-    MappedArena head() {
-        return head;
-    }
+    /** The arena the next pool comes from, or null. */
+    abstract MappedArena head();
 
     boolean isEmpty() {
-        return head == null;
+        return head() == null;
     }
 
-    /** Adds a freshly mapped arena, all of whose pools are free, when the list is empty. */
-    void addFirstArena(MappedArena arena) {
-        assert head == null && lastWithFreeCount[arena.freePoolCount] == null;
-        arena.nextUsable = arena.prevUsable = null;
-        head = arena;
-        lastWithFreeCount[arena.freePoolCount] = arena;
-    }
+    /** Adds a freshly taken arena, all of whose pools are free, when no arena is usable. */
+    abstract void addFirstArena(MappedArena arena);
+
+    /** Takes one free pool's worth of count from the head (the caller then takes the pool from it). */
+    abstract void decrementHead();
 
     /**
-     * Takes one free pool's worth of count from the head arena (the caller then takes the pool). The head
-     * has the smallest count, so it stays in place; it leaves the list when its count reaches zero.
-     */
-    void decrementHead() {
-        MappedArena arena = head;
-        int free = arena.freePoolCount;
-        if (lastWithFreeCount[free] == arena) {
-            lastWithFreeCount[free] = null;
-        }
-        if (free > 1) {
-            lastWithFreeCount[free - 1] = arena;
-        }
-        arena.freePoolCount = free - 1;
-        if (free == 1) {
-            head = arena.nextUsable;
-            if (head != null) {
-                head.prevUsable = null;
-            }
-            arena.nextUsable = null;
-        }
-    }
-
-    /**
-     * Records that {@code arena} got one more free pool, moving it to keep the list sorted.
+     * Records that {@code arena} got one more free pool, keeping the order.
      *
-     * @return true when the arena is now wholly free and should be unmapped: it has been unlinked. The
-     *     last arena on the list is kept even when wholly free (CPython 3.9, bpo-37257: a loop that
-     *     allocates and frees one block would otherwise map and unmap an arena on every iteration).
+     * @return true when the arena is now wholly free and should be released: it has been unlinked
      */
-    boolean increment(MappedArena arena) {
-        int free = arena.freePoolCount;
-        MappedArena lastOfOld = lastWithFreeCount[free];
-        if (lastOfOld == arena) {
-            MappedArena prev = arena.prevUsable;
-            lastWithFreeCount[free] = prev != null && prev.freePoolCount == free ? prev : null;
-        }
-        arena.freePoolCount = ++free;
-        if (free == arena.totalPools && arena.nextUsable != null) {
-            unlink(arena);
-            return true;
-        }
-        if (free == 1) {
-            pushFront(arena);
-            return false;
-        }
-        if (lastWithFreeCount[free] == null) {
-            lastWithFreeCount[free] = arena;
-        }
-        if (arena != lastOfOld) {
-            unlink(arena);
-            insertAfter(lastOfOld, arena);
-        }
-        return false;
-    }
-
-    /** Forgets every arena (used when the heap closes and unmaps them all). */
-    void clear() {
-        head = null;
-        java.util.Arrays.fill(lastWithFreeCount, null);
-    }
-
-    private void pushFront(MappedArena arena) {
-        arena.prevUsable = null;
-        arena.nextUsable = head;
-        if (head != null) {
-            head.prevUsable = arena;
-        }
-        head = arena;
-        if (lastWithFreeCount[1] == null) {
-            lastWithFreeCount[1] = arena;
-        }
-    }
-
-    private void unlink(MappedArena arena) {
-        if (arena.prevUsable == null) {
-            head = arena.nextUsable;
-        } else {
-            arena.prevUsable.nextUsable = arena.nextUsable;
-        }
-        if (arena.nextUsable != null) {
-            arena.nextUsable.prevUsable = arena.prevUsable;
-        }
-        arena.nextUsable = arena.prevUsable = null;
-    }
-
-    private void insertAfter(MappedArena anchor, MappedArena arena) {
-        arena.prevUsable = anchor;
-        arena.nextUsable = anchor.nextUsable;
-        if (arena.nextUsable != null) {
-            arena.nextUsable.prevUsable = arena;
-        }
-        anchor.nextUsable = arena;
-    }
+    abstract boolean increment(MappedArena arena);
 
     /**
-     * Checks the list: sorted by ascending count, every count positive, links consistent, and
-     * {@code lastWithFreeCount} naming the rightmost arena of each count present (null for others).
-     *
-     * @return the number of arenas on the list
+     * Whether one more free pool in {@code arena} would leave it the head, unreleased, with no other arena
+     * moved: then the next pool request takes that pool straight back ({@link PoolRetirement}'s deferral).
      */
-    int checkInvariants() {
-        int n = 0;
-        MappedArena prev = null;
-        for (MappedArena a = head; a != null; prev = a, a = a.nextUsable) {
-            n++;
-            check(a.prevUsable == prev, "broken usable-arena links at " + a);
-            check(a.freePoolCount > 0, a + " is usable with no free pool");
-            check(prev == null || prev.freePoolCount <= a.freePoolCount, "usable arenas out of order at " + a);
-            boolean rightmost = a.nextUsable == null || a.nextUsable.freePoolCount != a.freePoolCount;
-            check(!rightmost || lastWithFreeCount[a.freePoolCount] == a,
-                    "lastWithFreeCount[" + a.freePoolCount + "] is not " + a);
-        }
-        for (int count = 0; count < lastWithFreeCount.length; count++) {
-            MappedArena last = lastWithFreeCount[count];
-            check(last == null || last.freePoolCount == count, "lastWithFreeCount[" + count + "] is stale");
-        }
-        return n;
-    }
+    abstract boolean keepsAsHead(MappedArena arena);
 
-    private static void check(boolean condition, String message) {
+    /** Forgets every arena (the heap is closing and unmaps them all). */
+    abstract void clear();
+
+    /**
+     * Checks the order and its bookkeeping.
+     *
+     * @return the number of usable arenas
+     * @throws IllegalStateException naming the first broken invariant
+     */
+    abstract int checkInvariants();
+
+    static void check(boolean condition, String message) {
         if (!condition) {
             throw new IllegalStateException("invariant broken: " + message);
         }

@@ -3,14 +3,16 @@
  * down to the OS; each class is one concept, and only {@code NativeMemory} calls the C library.
  *
  * <pre>
- *  API          PyMalloc (sealed; builder) ─ Geometry ─ MallocStats ─ ArenaOccupancy ─ Handle ─ PyMallocMXBean
+ *  API          PyMalloc (sealed; builder, AllocatorSettings) ─ Geometry ─ ArenaPolicy ─ MallocStats ─ Handle
+ *               ArenaOccupancy ─ PyMallocMXBean
  *                 │
  *  variants     ConfinedAllocator        SharedAllocator ─ Stripes ─ StripeLock (owner bias) ─ RemoteFrees
+ *               ThreadHeap ─ ThreadHeaps (orphans, adoption) ─ DecoratedThreadHeap
  *               Decorator: DebugHooks, TracingAllocator (AllocationTracer, TraceSnapshot)
  *                 │  argument checks (Checks), thread rules, which segments may be freed (BlockDiagnosis)
  *  heap         Heap: blocks from and to pools ─ UsedPools (per class) ─ PoolRetirement (deferred)
  *                 │  FreeLists (carving, repair) ─ RequestedBytes (opt-in accounting)
- *  arenas       UsableArenas (fullest first) ─ ArenaTable (slots, map/unmap, budget) ─ RetainedArenas (decay)
+ *  arenas       UsableArenas: FullestFirstArenas (CPython) | RankedArenas ─ ArenaTable (slots, map/unmap, budget) ─ RetainedArenas (decay)
  *                 │  ArenaMap (address → arena, lock-free) ─ MappedArena (pools, live bits) ─ PoolHeader
  *  system path  SystemPath (malloc for 0 bytes, above the threshold, over-aligned; one scope per block)
  *  OS           NativeMemory: mmap, munmap, malloc, calloc, posix_memalign, free, membarrier

@@ -55,6 +55,23 @@ class AllocatorModelPropertiesTest {
         run(chain, TINY, true);
     }
 
+    /** Every built-in arena policy, on tiny arenas (where the order decides most), confined and shared. */
+    @Property(tries = 40)
+    void everyArenaPolicyAgreesWithTheModel(@ForAll("chains") ActionChain<Model> chain,
+                                            @ForAll("policies") ArenaPolicy policy, @ForAll boolean shared) {
+        Model.nextPolicy = policy;
+        try {
+            run(chain, TINY, shared);
+        } finally {
+            Model.nextPolicy = ArenaPolicy.CPYTHON;
+        }
+    }
+
+    @Provide
+    Arbitrary<ArenaPolicy> policies() {
+        return Arbitraries.of(ArenaPolicy.builtIn());
+    }
+
     private static void run(ActionChain<Model> chain, Geometry geometry) {
         run(chain, geometry, false);
     }
@@ -173,6 +190,7 @@ class AllocatorModelPropertiesTest {
     static final class Model {
         static Geometry nextGeometry = Geometry.CPYTHON_3_9;
         static boolean nextShared;
+        static ArenaPolicy nextPolicy = ArenaPolicy.CPYTHON;
 
         /** A live block; {@code sizeClass} is -1 for the system path. */
         record Live(MemorySegment segment, long cookie, int sizeClass) {
@@ -180,6 +198,7 @@ class AllocatorModelPropertiesTest {
 
         final Geometry geometry = nextGeometry;
         final boolean shared = nextShared;
+        final ArenaPolicy policy = nextPolicy;
         PyMalloc allocator = open();
         final List<Live> live = new ArrayList<>();
         private long cookies;
@@ -249,7 +268,8 @@ class AllocatorModelPropertiesTest {
          * default, untracked allocator).
          */
         private PyMalloc open() {
-            PyMalloc.Builder builder = PyMalloc.builder().geometry(geometry).shared(shared).trackRequestedBytes(true);
+            PyMalloc.Builder builder = PyMalloc.builder().geometry(geometry).shared(shared).arenaPolicy(policy)
+                    .trackRequestedBytes(true);
             return (geometry == TINY ? builder.spareArenas(2) : builder).build();
         }
 

@@ -9,7 +9,7 @@ class SharedLockedPyMallocTest extends AbstractPyMallocContractTest {
 
     @Override
     protected PyMalloc create(Geometry geometry) {
-        return new SharedAllocator(geometry, Stripes.defaultCount(), ArenaRetention.defaults(),
+        return new SharedAllocator(geometry, Stripes.defaultCount(), ArenaRetention.defaults(), ArenaPolicy.CPYTHON,
                 HandleSettings.defaults(), MemoryBudget.unlimited(), false, -1);
     }
 

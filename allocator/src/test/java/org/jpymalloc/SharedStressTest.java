@@ -121,7 +121,7 @@ class SharedStressTest {
     /** A shared allocator with the default stripes and spares and the given owner-bias policy. */
     static SharedAllocator withBiasPolicy(int biasQuietOps) {
         return new SharedAllocator(Geometry.CPYTHON_3_9, Stripes.defaultCount(),
-                ArenaRetention.defaults(), HandleSettings.defaults(), MemoryBudget.unlimited(),
+                ArenaRetention.defaults(), ArenaPolicy.CPYTHON, HandleSettings.defaults(), MemoryBudget.unlimited(),
                 false, biasQuietOps);
     }
 

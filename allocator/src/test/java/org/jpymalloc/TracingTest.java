@@ -107,7 +107,7 @@ class TracingTest {
         assertEquals("tracing frames must be 1 to 100, got 0",
                 assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().tracing(0)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().tracing(101));
-        assertEquals("tracing sampling must be 1 or more (one allocation in N), got 0",
+        assertEquals("tracing sampling must be 1 or more (one in N), got 0",
                 assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().tracingSampling(0)).getMessage());
         assertEquals("tracingSampling(5) needs tracing(frames)",
                 assertThrows(IllegalArgumentException.class, () -> PyMalloc.builder().tracingSampling(5).build())
