@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * Which arena gives a size class its next pool, and whether an arena whose pools are all free again stays
- * mapped as the last usable one. The geometry fixes the shapes; this fixes the arena-level choices, the
+ * mapped as the one wholly free arena CPython 3.9+ keeps. The geometry fixes the shapes; this fixes the arena-level choices, the
  * "what if" a researcher varies ({@link PyMalloc.Builder#arenaPolicy}; docs/research.md). Pools within an
  * arena and blocks within a pool are reused LIFO under every policy, as in obmalloc.
  *
@@ -31,22 +31,23 @@ public interface ArenaPolicy {
     long rank(ArenaView arena);
 
     /**
-     * Whether an arena whose last used pool empties stays mapped when no other usable arena is left
-     * (CPython 3.9+, gh-81438: otherwise a loop that allocates and frees one block maps and unmaps an arena
-     * every time). Default: true.
+     * Whether an arena whose last used pool empties stays mapped while no other wholly free arena is usable,
+     * so that a heap keeps at most one (CPython 3.9+, gh-81438, keeps the wholly free arena that ends its
+     * sorted list, which is that one: otherwise a loop that allocates and frees one block maps and unmaps an
+     * arena every time). Default: true.
      */
-    default boolean keepsLastUsableArena() {
+    default boolean keepsOneEmptyArena() {
         return true;
     }
 
     /**
      * CPython 3.9+: the arena with the fewest free pools first, so that emptier arenas drain and can be
-     * released (obmalloc's {@code usable_arenas}); the last usable arena is kept. The default.
+     * released (obmalloc's {@code usable_arenas}); one wholly free arena is kept. The default.
      */
     ArenaPolicy CPYTHON = new FullestFirstArenas.Policy("cpython", true);
 
     /**
-     * CPython 3.8 and earlier: the same order, but every arena that empties is unmapped, the last one too. The
+     * CPython 3.8 and earlier: the same order, but every arena that empties is unmapped at once: the
      * thrashing 3.9 fixed, for comparing versions on one trace.
      */
     ArenaPolicy CPYTHON_3_8 = new FullestFirstArenas.Policy("cpython-3.8", false);
@@ -98,7 +99,7 @@ public interface ArenaPolicy {
 
     /**
      * A ranked policy: new pools come from the usable arena of lowest {@code rank}, ties to the arena taken
-     * first; the last usable arena is kept, as CPython 3.9+ does.
+     * first; one wholly free arena is kept, as CPython 3.9+ does.
      *
      * @throws IllegalArgumentException if {@code name} is blank
      */

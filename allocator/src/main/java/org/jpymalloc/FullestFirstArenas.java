@@ -13,7 +13,7 @@ package org.jpymalloc;
 final class FullestFirstArenas extends UsableArenas {
 
     /** CPython's policy and its 3.8 variant; {@link UsableArenas#of} recognises it. */
-    record Policy(String name, boolean keepsLastUsableArena) implements ArenaPolicy {
+    record Policy(String name, boolean keepsOneEmptyArena) implements ArenaPolicy {
         @Override
         public long rank(ArenaView arena) {
             return arena.freePools();

@@ -3,7 +3,7 @@ package org.jpymalloc;
 /**
  * What happens to a pool whose last block was freed. CPython retires it at once: off its class's used
  * list, to the front of its arena's free pools, the arena re-sorted in the usable order (and released when
- * wholly free, unless it is the last usable one). When the class's next allocation would take it straight
+ * wholly free, unless it ends the usable list). When the class's next allocation would take it straight
  * back, the retirement is <em>deferred</em> instead (mimalloc retires pages with a delay): the pool stays
  * its class's current pool, and a program whose only block of a class comes and goes does not pay for the
  * pool's round trip on every pair.

@@ -106,7 +106,7 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
         }
 
         /**
-         * Which arena gives the next pool, and whether the last usable arena is kept when it empties
+         * Which arena gives the next pool, and whether one wholly free arena is kept mapped
          * ({@link ArenaPolicy}); per stripe and thread heap when shared. Default {@link ArenaPolicy#CPYTHON}.
          */
         public Builder arenaPolicy(ArenaPolicy policy) {

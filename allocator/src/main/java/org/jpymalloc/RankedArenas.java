@@ -21,7 +21,7 @@ final class RankedArenas extends UsableArenas {
 
     RankedArenas(ArenaPolicy policy) {
         this.policy = policy;
-        this.keepLast = policy.keepsLastUsableArena();
+        this.keepLast = policy.keepsOneEmptyArena();
     }
 
     @Override
@@ -79,9 +79,19 @@ final class RankedArenas extends UsableArenas {
         if (++arena.freePoolCount == 1) {
             arenas.add(arena);
         }
-        if (arena.freePoolCount == arena.totalPools && (arenas.size() > 1 || !keepLast)) {
+        if (arena.freePoolCount == arena.totalPools && (!keepLast || anotherWhollyFree(arena))) {
             arenas.remove(arena);
             return true;
+        }
+        return false;
+    }
+
+    /** Whether a usable arena other than {@code arena} is wholly free (once per arena that empties). */
+    private boolean anotherWhollyFree(MappedArena arena) {
+        for (MappedArena other : arenas) {
+            if (other != arena && other.isWhollyFree()) {
+                return true;
+            }
         }
         return false;
     }

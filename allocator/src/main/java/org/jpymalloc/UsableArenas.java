@@ -11,7 +11,7 @@ abstract sealed class UsableArenas permits FullestFirstArenas, RankedArenas {
     /** The order {@code policy} gives, for arenas of {@code geometry}. */
     static UsableArenas of(ArenaPolicy policy, Geometry geometry) {
         return policy instanceof FullestFirstArenas.Policy cpython
-                ? new FullestFirstArenas(geometry, cpython.keepsLastUsableArena())
+                ? new FullestFirstArenas(geometry, cpython.keepsOneEmptyArena())
                 : new RankedArenas(policy);
     }
 
