@@ -1,7 +1,7 @@
 package org.jpymalloc.bench;
 
 import org.jpymalloc.Geometry;
-import org.jpymalloc.bench.replay.GeometryNames;
+import org.jpymalloc.bench.cli.GeometryNames;
 import org.jpymalloc.MallocStats;
 import org.jpymalloc.PyMalloc;
 

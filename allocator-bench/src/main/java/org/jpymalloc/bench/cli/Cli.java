@@ -11,11 +11,12 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code java -jar jpymalloc-bench.jar COMMAND}: trace replay and allocator comparison. Exit status 0 on
- * success, 1 when the work fails (unreadable or malformed trace, allocator failure), 2 for bad usage.
+ * success, 1 when the work fails (an allocator fails or is missing, a report cannot be written), 2 for bad
+ * input (an unknown name, a bad value, a trace that cannot be read or is malformed).
  */
 @Command(name = "jpymalloc-bench", mixinStandardHelpOptions = true, version = "jpymalloc-bench 0.1.0",
         description = "Replays allocation traces through jpymalloc and C allocators.",
-        subcommands = {StatsCommand.class, ReplayCommand.class, CompareCommand.class, PlotCommand.class,
+        subcommands = {StatsCommand.class, ReplayCommand.class, CompareCommand.class, SweepCommand.class, PlotCommand.class,
                 ConvertCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Other first arguments: 'demo' runs the demo workload; anything else goes to JMH "
                 + "(e.g. 'AllocFreePair -p size=64', '-h' for JMH's help)."})
@@ -32,7 +33,7 @@ public final class Cli implements java.util.concurrent.Callable<Integer> {
     }
 
     /** The commands this CLI answers; {@code BenchMain} sends everything else to JMH. */
-    public static final Set<String> COMMANDS = Set.of("stats", "replay", "compare", "plot", "convert", "help",
+    public static final Set<String> COMMANDS = Set.of("stats", "replay", "compare", "sweep", "plot", "convert", "help",
             "--help", "-h", "--version", "-V");
 
     private Cli() {
@@ -43,11 +44,14 @@ public final class Cli implements java.util.concurrent.Callable<Integer> {
         line.setOut(out);
         line.setErr(err);
         line.setExecutionExceptionHandler((e, command, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof TraceFormatException
-                    || e instanceof UncheckedIOException || e instanceof Replayer.UnavailableException
+            if (e instanceof IllegalArgumentException || e instanceof TraceFormatException) {
+                command.getErr().println("error: " + e.getMessage());
+                return 2; // bad input: a value, or a trace that cannot be read
+            }
+            if (e instanceof UncheckedIOException || e instanceof Replayer.UnavailableException
                     || e instanceof IllegalStateException) {
                 command.getErr().println("error: " + e.getMessage());
-                return 1;
+                return 1; // the work failed
             }
             throw e;
         });

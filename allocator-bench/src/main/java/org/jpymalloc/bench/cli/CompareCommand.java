@@ -1,9 +1,6 @@
 package org.jpymalloc.bench.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +9,6 @@ import java.util.concurrent.Callable;
 
 import org.jpymalloc.bench.replay.AllocatorSpec;
 import org.jpymalloc.bench.replay.ForkedReplay;
-import org.jpymalloc.bench.replay.GeometryNames;
 import org.jpymalloc.bench.replay.ReplayResult;
 import org.jpymalloc.bench.replay.Replayer;
 import org.jpymalloc.bench.replay.ResultFormat;
@@ -44,10 +40,11 @@ class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--allocators", paramLabel = "LIST", split = ",",
             defaultValue = "jpymalloc-3.9,jpymalloc-3.10,glibc,mimalloc",
-            description = "comma-separated: jpymalloc (in --geometry), jpymalloc-3.7, jpymalloc-3.9, jpymalloc-3.10, "
+            description = "comma-separated: jpymalloc (in --geometry), jpymalloc-3.7, jpymalloc-3.9, jpymalloc-3.10 to -3.13, "
                     + "jpymalloc-shared, glibc, mimalloc, tcmalloc, jemalloc (C allocators through critical downcalls; "
                     + "glibc-plain and the like through plain downcalls, what a naive binding pays); a jpymalloc name "
-                    + "with :spares=N keeps at most N emptied arenas (0: CPython's policy) (default: ${DEFAULT-VALUE})")
+                    + "with :spares=N keeps at most N emptied arenas (0: CPython's policy), with :policy=NAME uses that "
+                    + "arena policy (see sweep) (default: ${DEFAULT-VALUE})")
     List<String> allocators;
 
     @Option(names = "--baseline", paramLabel = "NAME", defaultValue = "glibc",
@@ -78,7 +75,7 @@ class CompareCommand implements Callable<Integer> {
         Trace trace = TraceFiles.read(arguments.trace);
         List<ReplayResult> results = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        Path binary = inProcess ? null : binaryCopy(trace);
+        Path binary = inProcess ? null : ForkedReplay.binaryCopy(trace);
         try {
             for (AllocatorSpec allocator : specs) {
                 Optional<String> reason = Replayer.unavailable(allocator, !inProcess);
@@ -106,7 +103,7 @@ class CompareCommand implements Callable<Integer> {
 
     private List<AllocatorSpec> parseAllocators() {
         try {
-            List<AllocatorSpec> specs = AllocatorSpec.parseList(String.join(",", allocators), arguments.geometry);
+            List<AllocatorSpec> specs = AllocatorNames.parseList(String.join(",", allocators), arguments.geometry);
             if (run.spareArenas != null) {
                 specs = specs.stream().map(s -> s.withSpareArenas(run.spareArenas)).toList();
             }
@@ -122,16 +119,6 @@ class CompareCommand implements Callable<Integer> {
             return new Replayer(trace, run.options(bar)).replay(allocator);
         } finally {
             bar.finish();
-        }
-    }
-
-    private static Path binaryCopy(Trace trace) {
-        try {
-            Path file = Files.createTempFile("jpymalloc-trace-", ".jpmt");
-            TraceFiles.writeBinary(trace, file);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write a temporary trace: " + e.getMessage(), e);
         }
     }
 

@@ -53,7 +53,7 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         AllocatorSpec allocatorSpec;
         try {
-            allocatorSpec = AllocatorSpec.parse(allocator, arguments.geometry);
+            allocatorSpec = AllocatorNames.parse(allocator, arguments.geometry);
             if (run.spareArenas != null) {
                 allocatorSpec = allocatorSpec.withSpareArenas(run.spareArenas);
             }

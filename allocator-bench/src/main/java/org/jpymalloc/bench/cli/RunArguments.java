@@ -32,11 +32,16 @@ final class RunArguments {
 
     /** The same settings as {@code replay} options, for a child JVM. */
     List<String> asArguments(String geometry) {
-        List<String> arguments = new ArrayList<>(List.of("--runs=" + runs, "--warmups=" + warmups,
-                "--samples=" + samples, "--geometry=" + geometry));
+        List<String> arguments = timingArguments(geometry);
         if (spareArenas != null) {
             arguments.add("--spare-arenas=" + spareArenas);
         }
         return arguments;
+    }
+
+    /** Runs, warm-ups, samples and the geometry, for a child JVM whose allocator name carries its spares. */
+    List<String> timingArguments(String geometry) {
+        return new ArrayList<>(List.of("--runs=" + runs, "--warmups=" + warmups, "--samples=" + samples,
+                "--geometry=" + geometry));
     }
 }

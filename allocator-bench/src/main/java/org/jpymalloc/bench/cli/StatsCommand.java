@@ -44,7 +44,7 @@ final class StatsCommand implements Callable<Integer> {
         if (trace.noise().total() > 0) {
             spec.commandLine().getErr().println("note: " + trace.source() + ": " + trace.noise().summary());
         }
-        AllocatorSpec jpymalloc = AllocatorSpec.parse("jpymalloc", arguments.geometry);
+        AllocatorSpec jpymalloc = AllocatorNames.parse("jpymalloc", arguments.geometry);
         MallocStats stats = Replayer.statsAfter(trace, jpymalloc, events);
         var out = spec.commandLine().getOut();
         out.print(json ? stats.toJson() : stats.toDebugMallocStats());

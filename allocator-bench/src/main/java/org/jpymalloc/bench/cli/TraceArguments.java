@@ -3,7 +3,6 @@ package org.jpymalloc.bench.cli;
 import java.nio.file.Path;
 
 import org.jpymalloc.Geometry;
-import org.jpymalloc.bench.replay.GeometryNames;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,7 +17,7 @@ final class TraceArguments {
 
     @Option(names = "--geometry", paramLabel = "GEOMETRY", defaultValue = "cpython-3.9",
             converter = GeometryConverter.class,
-            description = "jpymalloc geometry: cpython-3.7, cpython-3.9, cpython-3.10, or "
+            description = "jpymalloc geometry: cpython-3.7, cpython-3.9, cpython-3.10 to cpython-3.13, or "
                     + "arena=SIZE,pool=SIZE,alignment=N,threshold=N (default: ${DEFAULT-VALUE})")
     Geometry geometry;
 

@@ -86,6 +86,17 @@ public final class ForkedReplay {
         }
     }
 
+    /** A temporary copy of {@code trace} in the binary format, for the children to read; the caller deletes it. */
+    public static Path binaryCopy(org.jpymalloc.bench.trace.Trace trace) {
+        try {
+            Path file = Files.createTempFile("jpymalloc-trace-", ".jpmt");
+            org.jpymalloc.bench.trace.TraceFiles.writeBinary(trace, file);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a temporary trace: " + e.getMessage(), e);
+        }
+    }
+
     /** Written by the child. */
     public static void write(ReplayResult result, Path file) {
         try (OutputStream raw = Files.newOutputStream(file); ObjectOutputStream out = new ObjectOutputStream(raw)) {

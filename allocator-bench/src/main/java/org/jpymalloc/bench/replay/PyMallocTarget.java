@@ -20,7 +20,7 @@ final class PyMallocTarget implements ReplayTarget {
     PyMallocTarget(AllocatorSpec spec, int slots, boolean trackRequested) {
         // A replay ends with the trace's live blocks still allocated: closing then is no leak.
         PyMalloc.Builder builder = PyMalloc.builder().geometry(spec.geometry()).shared(spec.shared())
-                .atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(trackRequested);
+                .atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(trackRequested).arenaPolicy(spec.policy());
         if (spec.spareArenas() >= 0) {
             builder.spareArenas(spec.spareArenas());
         }

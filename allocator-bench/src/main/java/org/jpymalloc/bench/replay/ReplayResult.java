@@ -54,6 +54,18 @@ public record ReplayResult(String allocator, String trace, int events, long[] ki
         return median / events;
     }
 
+    /** Slowest run's time per event, in nanoseconds. */
+    public double maxNsPerEvent() {
+        return (double) Arrays.stream(runNanos).max().orElseThrow() / events;
+    }
+
+    /** The same result under another label (a sweep names its rows by geometry and policy). */
+    public ReplayResult withAllocator(String label) {
+        return new ReplayResult(label, trace, events, kinds, noise, runNanos, runFaults, peakMappedBytes,
+                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats,
+                statsJson, occupancyAtEnd, occupancyAtPeak);
+    }
+
     /** Median minor page faults per timed run. */
     public long medianFaultsPerRun() {
         long[] sorted = runFaults.clone();

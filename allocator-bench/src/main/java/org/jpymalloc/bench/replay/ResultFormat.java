@@ -51,6 +51,54 @@ public final class ResultFormat {
         return out.toString();
     }
 
+    /**
+     * A sweep's table: one row per combination, in the order run; {@code *} marks the Pareto front of time
+     * per event against peak mapped bytes.
+     */
+    public static String sweepTable(List<SweepPoint> points) {
+        StringBuilder out = new StringBuilder();
+        ReplayResult first = points.getFirst().result();
+        out.append(String.format(Locale.ROOT, "trace %s: %,d events; live requested bytes: peak %s, at the end %s%n%n",
+                first.trace(), first.events(), mib(first.peakLiveBytes()), mib(first.finalLiveBytes())));
+        out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %9s %9s %15s %11s %10s%n", "geometry", "policy",
+                "peak mapped", "final mapped", "peak use", "ns/event", "(min-max)", "faults/run", "frag (J&W)"));
+        for (SweepPoint point : points) {
+            ReplayResult r = point.result();
+            out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %8.1f%% %9.1f %15s %,11d %9.1f%% %s%n",
+                    point.geometry(), point.policy(), mib(r.peakMappedBytes()), mib(r.finalMappedBytes()),
+                    100 * r.peakUtilisation(), r.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
+                            r.minNsPerEvent(), r.maxNsPerEvent()), r.medianFaultsPerRun(),
+                    100 * r.series().timeAveragedFragmentation(), point.onParetoFront(points) ? "*" : ""));
+        }
+        out.append(String.format(Locale.ROOT, "%n* on the Pareto front of time per event and peak mapped bytes. ns/event: "
+                + "median of %d timed runs, each combination in a JVM of its own; peak use = peak live bytes / peak "
+                + "mapped bytes; frag (J&W): Johnstone and Wilson's time-averaged fragmentation.%n",
+                first.runNanos().length));
+        return out.toString();
+    }
+
+    /** A sweep as JSON, schema {@code jpymalloc.sweep/1} (docs/replay.md). */
+    public static String sweepJson(List<SweepPoint> points) {
+        JsonWriter json = new JsonWriter().open('{').field("schema", "jpymalloc.sweep/1");
+        ReplayResult first = points.getFirst().result();
+        json.field("trace", first.trace()).field("events", first.events())
+                .field("peakLiveBytes", first.peakLiveBytes()).key("results").open('[');
+        for (SweepPoint point : points) {
+            ReplayResult r = point.result();
+            json.open('{').field("geometry", point.geometry()).field("policy", point.policy())
+                    .field("peakMappedBytes", r.peakMappedBytes()).field("finalMappedBytes", r.finalMappedBytes())
+                    .field("peakUtilisation", r.peakUtilisation())
+                    .field("fragmentationTimeAveraged", r.series().timeAveragedFragmentation())
+                    .field("medianNsPerEvent", r.medianNsPerEvent()).field("minNsPerEvent", r.minNsPerEvent())
+                    .field("maxNsPerEvent", r.maxNsPerEvent()).field("medianMinorFaultsPerRun", r.medianFaultsPerRun())
+                    .key("paretoFront").raw(String.valueOf(point.onParetoFront(points)))
+                    .key("mappedBytesSeries").open('{').field("every", r.series().every())
+                    .key("events").values(r.series().events()).key("mappedBytes").values(r.series().mappedBytes())
+                    .close('}').close('}');
+        }
+        return json.close(']').close('}').toString();
+    }
+
     static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.2f MiB", bytes / (double) (1 << 20));
     }

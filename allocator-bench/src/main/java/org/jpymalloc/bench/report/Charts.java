@@ -11,12 +11,15 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jpymalloc.bench.replay.ReplayResult;
 import org.jpymalloc.bench.replay.Series;
+import org.jpymalloc.bench.replay.SweepPoint;
 
 /** The line and bar charts of a report, drawn with JFreeChart into PNG files. */
 final class Charts {
@@ -117,6 +120,40 @@ final class Charts {
         }
         JFreeChart chart = ChartFactory.createBarChart("Pools per size class: " + r.allocator(), "block size (bytes)",
                 "pools", data, PlotOrientation.VERTICAL, true, false, false);
+        save(chart, file);
+    }
+
+    /**
+     * A sweep's combinations as points, time per event against peak mapped bytes, each labelled; the
+     * Pareto front joined by a line and drawn larger.
+     */
+    static void timeAgainstMemory(List<SweepPoint> points, Path file) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYSeries front = new XYSeries("Pareto front", false, true);
+        for (SweepPoint p : SweepPoint.paretoFront(points)) {
+            front.add(p.result().medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
+        }
+        data.addSeries(front);
+        for (SweepPoint p : points) {
+            XYSeries point = new XYSeries(p.label(), false, true);
+            point.add(p.result().medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
+            data.addSeries(point);
+        }
+        JFreeChart chart = ChartFactory.createScatterPlot("Time against memory: each geometry x policy",
+                "ns per event (median of the timed runs)", "peak mapped MiB", data, PlotOrientation.VERTICAL, true,
+                false, false);
+        XYPlot plot = chart.getXYPlot();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        renderer.setSeriesLinesVisible(0, true);
+        renderer.setSeriesPaint(0, Color.BLACK);
+        renderer.setSeriesShape(0, new java.awt.geom.Ellipse2D.Double(-7, -7, 14, 14));
+        renderer.setSeriesStroke(0, new BasicStroke(1.5f));
+        renderer.setDefaultItemLabelGenerator((dataset, series, item) -> series == 0 ? null
+                : dataset.getSeriesKey(series).toString());
+        renderer.setDefaultItemLabelsVisible(true);
+        plot.setRenderer(renderer);
+        ((NumberAxis) plot.getDomainAxis()).setAutoRangeIncludesZero(false);
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         save(chart, file);
     }
 

@@ -24,12 +24,7 @@ public final class HtmlReport {
         if (results.isEmpty()) {
             throw new IllegalArgumentException("no results to report (every allocator was skipped)");
         }
-        System.setProperty("java.awt.headless", "true");
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir, e);
-        }
+        prepare(dir);
         List<Path> images = new ArrayList<>();
         StringBuilder body = new StringBuilder();
         images.add(dir.resolve("mapped-vs-live.png"));
@@ -69,17 +64,22 @@ public final class HtmlReport {
             body.append("<h3>sys._debugmallocstats() at the end</h3>\n<pre>")
                     .append(escape(r.debugMallocStats())).append("</pre>\n");
         }
+        return page(dir, "Allocator comparison on " + results.getFirst().trace(), table, body, images);
+    }
+
+    /** Writes {@code index.html} with {@code heading}, the table and the body; answers it, then {@code images}. */
+    static List<Path> page(Path dir, String heading, String table, CharSequence body, List<Path> images) {
         Path index = dir.resolve("index.html");
         String html = String.format(Locale.ROOT, """
                 <!DOCTYPE html>
-                <html lang="en"><head><meta charset="utf-8"><title>jpymalloc replay: %s</title>
+                <html lang="en"><head><meta charset="utf-8"><title>jpymalloc: %s</title>
                 <style>body{font-family:sans-serif;max-width:1250px;margin:2em auto}pre{background:#f6f6f6;
                 padding:1em;overflow-x:auto}figure{margin:1.5em 0}img{max-width:100%%;border:1px solid #ddd}</style>
                 </head><body>
-                <h1>Allocator comparison on %s</h1>
+                <h1>%s</h1>
                 <pre>%s</pre>
                 %s</body></html>
-                """, escape(results.getFirst().trace()), escape(results.getFirst().trace()), escape(table), body);
+                """, escape(heading), escape(heading), escape(table), body);
         try {
             Files.writeString(index, html);
         } catch (IOException e) {
@@ -91,7 +91,17 @@ public final class HtmlReport {
         return written;
     }
 
-    private static String figure(String image, String caption) {
+    /** Makes {@code dir} for a report, headless. */
+    static void prepare(Path dir) {
+        System.setProperty("java.awt.headless", "true");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    static String figure(String image, String caption) {
         return "<figure><img src=\"" + image + "\" alt=\"" + escape(caption) + "\"><figcaption>" + escape(caption)
                 + "</figcaption></figure>\n";
     }

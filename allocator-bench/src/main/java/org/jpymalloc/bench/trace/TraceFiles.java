@@ -39,7 +39,7 @@ public final class TraceFiles {
         } catch (java.io.EOFException e) {
             throw new TraceFormatException(source, "gzip", "compressed data ends early", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read trace " + source + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read trace " + source + ": " + e.getMessage(), e);
         }
     }
 

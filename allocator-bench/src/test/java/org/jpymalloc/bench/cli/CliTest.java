@@ -42,7 +42,7 @@ class CliTest {
         for (String geometry : new String[] {"cpython-3.7", "cpython-3.9", "cpython-3.10", "cpython-3.13"}) {
             Run run = run("stats", "--geometry", geometry, TRACE);
             assertEquals(0, run.exit(), run.err());
-            Geometry g = org.jpymalloc.bench.replay.GeometryNames.parse(geometry);
+            Geometry g = GeometryNames.parse(geometry);
             String expected = Replayer.statsAfter(trace, new AllocatorSpec("jpymalloc", g, false, -1), trace.length())
                     .toDebugMallocStats();
             assertEquals(expected, run.out(), geometry);
@@ -150,13 +150,13 @@ class CliTest {
                 unknown.err());
 
         Run missing = run("stats", dir.resolve("nope.mtrace").toString());
-        assertEquals(1, missing.exit());
+        assertEquals(2, missing.exit());
         assertEquals("error: trace file not found: " + dir.resolve("nope.mtrace") + "\n", missing.err());
 
         Path malformed = dir.resolve("bad.mtrace");
         Files.writeString(malformed, "= Start\n@ a + 0x10 0x20\n@ a - 0x10\n@ a frees 0x10\n");
         Run bad = run("stats", malformed.toString());
-        assertEquals(1, bad.exit());
+        assertEquals(2, bad.exit());
         assertTrue(bad.err().startsWith("error: " + malformed + ", line 4: not an mtrace event"), bad.err());
 
         Run geometry = run("stats", "--geometry", "cpython-2.7", TRACE);
@@ -169,7 +169,7 @@ class CliTest {
         assertTrue(at.err().startsWith("--at -1 is outside the trace's 0..1081424 events"), at.err());
 
         Run runs = run("replay", "--runs=0", TRACE);
-        assertEquals(1, runs.exit());
+        assertEquals(2, runs.exit());
         assertEquals("error: runs must be >= 1, got 0\n", runs.err());
 
         Run noCommand = run();
@@ -194,7 +194,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"stats", "replay", "compare", "plot", "convert"}) {
+        for (String command : new String[] {"stats", "replay", "compare", "sweep", "plot", "convert"}) {
             Run help = run(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().startsWith("Usage: jpymalloc-bench " + command), help.out());

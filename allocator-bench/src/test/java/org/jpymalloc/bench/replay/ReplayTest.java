@@ -78,8 +78,8 @@ class ReplayTest {
     void aReplayMeasuresTimeMemoryAndSeries() {
         Trace prefix = trace.prefix(200_000);
         Replayer replayer = new Replayer(prefix, new Replayer.Options(0, 2, 50, null));
-        ReplayResult jpymalloc = replayer.replay(AllocatorSpec.parse("jpymalloc-3.9", Geometry.CPYTHON_3_9));
-        ReplayResult glibc = replayer.replay(AllocatorSpec.parse("glibc", Geometry.CPYTHON_3_9));
+        ReplayResult jpymalloc = replayer.replay(new AllocatorSpec("jpymalloc-3.9", Geometry.CPYTHON_3_9, false, -1));
+        ReplayResult glibc = replayer.replay(new AllocatorSpec("glibc", null, false, -1));
         for (ReplayResult r : List.of(jpymalloc, glibc)) {
             assertEquals(200_000, r.events());
             assertEquals(2, r.runNanos().length);
@@ -104,20 +104,5 @@ class ReplayTest {
         assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 0, 10, null));
         assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(-1, 1, 10, null));
         assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 1, 0, null));
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> AllocatorSpec.parse("dlmalloc", Geometry.CPYTHON_3_9));
-        assertTrue(unknown.getMessage().startsWith("unknown allocator 'dlmalloc'; known: jpymalloc,"));
-        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parseList("glibc,,jpymalloc", Geometry.CPYTHON_3_9));
-        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parseList("glibc,glibc", Geometry.CPYTHON_3_9));
-        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parse("glibc:spares=3", Geometry.CPYTHON_3_9));
-        assertThrows(IllegalArgumentException.class, () -> AllocatorSpec.parse("jpymalloc:spares=x", Geometry.CPYTHON_3_9));
-        assertEquals(64, AllocatorSpec.parse("jpymalloc-3.10:spares=64", Geometry.CPYTHON_3_9).spareArenas());
-        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("cpython-3.14"));
-        assertEquals(Geometry.CPYTHON_3_12, GeometryNames.parse("cpython-3.12"));
-        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("arena=256K,pool=4K,alignment=16"));
-        assertThrows(IllegalArgumentException.class, () -> GeometryNames.parse("arena=256K,pool=3K,alignment=16,threshold=512"));
-        assertEquals(Geometry.CPYTHON_3_9, GeometryNames.parse("arena=256K,pool=4K,alignment=16,threshold=512"));
-        Geometry custom = GeometryNames.parse("arena=1M,pool=8K,alignment=16,threshold=256");
-        assertEquals(custom, GeometryNames.parse(GeometryNames.describe(custom)));
     }
 }

@@ -1,4 +1,4 @@
-package org.jpymalloc.bench.replay;
+package org.jpymalloc.bench.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
