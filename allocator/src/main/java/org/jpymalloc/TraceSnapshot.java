@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * The traced live blocks of an allocator at one moment, like tracemalloc's {@code Snapshot}: group them
  * by allocation line or by whole traceback with {@link #statistics}, and compare two snapshots with
- * {@link #compareTo}.
+ * {@link #changesSince}.
  *
  * @param taken when the snapshot was taken
  * @param blocks each traced live block: its traceback and requested bytes
@@ -91,8 +91,22 @@ public record TraceSnapshot(Instant taken, List<TracedBlock> blocks, int traceba
 
     /**
      * Each group's size and count against {@code older}, the largest change first; groups only in
-     * {@code older} appear with size and count 0.
+     * {@code older} appear with size and count 0 (tracemalloc's {@code Snapshot.compare_to}).
+     *
+     * @throws NullPointerException if {@code older} or {@code groupBy} is null
      */
+    public List<StatisticDiff> changesSince(TraceSnapshot older, GroupBy groupBy) {
+        Objects.requireNonNull(groupBy, "groupBy");
+        return compareTo(older, groupBy);
+    }
+
+    /**
+     * {@link #changesSince}, under the name of 0.1.0, kept for code compiled against it. It is not
+     * {@link Comparable#compareTo}: it answers a list of differences, not an order.
+     *
+     * @deprecated use {@link #changesSince}, whose name says what it answers
+     */
+    @Deprecated
     public List<StatisticDiff> compareTo(TraceSnapshot older, GroupBy groupBy) {
         Objects.requireNonNull(older, "older snapshot");
         Map<Traceback, long[]> now = group(groupBy);

@@ -70,12 +70,17 @@ class TracingTest {
             tracer.resetPeak();
             assertEquals(99 * 40, tracer.peakTracedBytes());
 
-            List<TraceSnapshot.StatisticDiff> diff = tracer.snapshot().compareTo(full, TraceSnapshot.GroupBy.LINE);
+            List<TraceSnapshot.StatisticDiff> diff = tracer.snapshot().changesSince(full, TraceSnapshot.GroupBy.LINE);
             assertEquals("bigOnes", diff.get(0).traceback().line().getMethodName());
             assertEquals(-10_000, diff.get(0).sizeDiff());
             assertEquals(0, diff.get(0).size());
             assertEquals(-1, diff.get(1).countDiff());
-            assertEquals(99 * 40, tracer.snapshot().compareTo(empty, TraceSnapshot.GroupBy.LINE).getFirst().sizeDiff());
+            assertEquals(99 * 40, tracer.snapshot().compareTo(empty, TraceSnapshot.GroupBy.LINE).getFirst().sizeDiff(),
+                    "the 0.1.0 name still answers");
+            assertEquals("groupBy", assertThrows(NullPointerException.class,
+                    () -> tracer.snapshot().changesSince(full, null)).getMessage());
+            assertEquals("older snapshot", assertThrows(NullPointerException.class,
+                    () -> tracer.snapshot().changesSince(null, TraceSnapshot.GroupBy.LINE)).getMessage());
 
             MemorySegment moved = heap.reallocate(small.getFirst(), 300);
             assertEquals(98 * 40 + 300, tracer.tracedBytes(), "a realloc is traced at its new size");
