@@ -11,6 +11,7 @@ import org.jpymalloc.ArenaPolicy;
 import org.jpymalloc.Geometry;
 import org.jpymalloc.bench.replay.AllocatorSpec;
 import org.jpymalloc.bench.replay.ForkedReplay;
+import org.jpymalloc.bench.replay.ReplayResult;
 import org.jpymalloc.bench.replay.ResultFormat;
 import org.jpymalloc.bench.replay.SweepPoint;
 import org.jpymalloc.bench.report.SweepReport;
@@ -53,6 +54,11 @@ class SweepCommand implements Callable<Integer> {
                     + "--spare-arenas emptied arenas, else none: CPython's retention (default: ${DEFAULT-VALUE})")
     String policies;
 
+    @Option(names = "--forks", paramLabel = "N", defaultValue = "3",
+            description = "JVMs per combination; time is the median over them, since a whole JVM can land on a "
+                    + "slower vCPU (default: ${DEFAULT-VALUE})")
+    int forks;
+
     @Option(names = "--json", description = "print JSON (schema jpymalloc.sweep/1) instead of the table")
     boolean json;
 
@@ -79,8 +85,12 @@ class SweepCommand implements Callable<Integer> {
             for (Combination c : combinations) {
                 String geometryName = GeometryNames.describe(c.allocator().geometry());
                 ForkedReplay forked = new ForkedReplay(binary, run.timingArguments(geometryName), progress);
-                points.add(new SweepPoint(c.geometry(), c.policy(), forked.run(c.allocator())
-                        .withTrace(loaded.source()).withAllocator(SweepPoint.label(c.geometry(), c.policy()))));
+                List<ReplayResult> replays = new ArrayList<>();
+                for (int fork = 0; fork < forks; fork++) {
+                    replays.add(forked.run(c.allocator()).withTrace(loaded.source())
+                            .withAllocator(SweepPoint.label(c.geometry(), c.policy())));
+                }
+                points.add(new SweepPoint(c.geometry(), c.policy(), replays));
             }
         } finally {
             binary.toFile().delete();
@@ -99,6 +109,9 @@ class SweepCommand implements Callable<Integer> {
 
     /** Every geometry x policy, validated before anything runs. */
     private List<Combination> combinations() {
+        if (forks < 1) {
+            throw new ParameterException(spec.commandLine(), "--forks must be at least 1, got " + forks);
+        }
         List<String> geometryNames = items(geometries, "--geometries");
         List<String> policyNames = policies.strip().equals("all")
                 ? ArenaPolicy.builtIn().stream().map(ArenaPolicy::name).toList() : items(policies, "--policies");

@@ -61,19 +61,20 @@ public final class ResultFormat {
         out.append(String.format(Locale.ROOT, "trace %s: %,d events; live requested bytes: peak %s, at the end %s%n%n",
                 first.trace(), first.events(), mib(first.peakLiveBytes()), mib(first.finalLiveBytes())));
         out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %9s %9s %15s %11s %10s%n", "geometry", "policy",
-                "peak mapped", "final mapped", "peak use", "ns/event", "(min-max)", "faults/run", "frag (J&W)"));
+                "peak mapped", "final mapped", "peak use", "ns/event", "(forks)", "faults/run", "frag (J&W)"));
         for (SweepPoint point : points) {
             ReplayResult r = point.result();
             out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %8.1f%% %9.1f %15s %,11d %9.1f%% %s%n",
                     point.geometry(), point.policy(), mib(r.peakMappedBytes()), mib(r.finalMappedBytes()),
-                    100 * r.peakUtilisation(), r.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
-                            r.minNsPerEvent(), r.maxNsPerEvent()), r.medianFaultsPerRun(),
+                    100 * r.peakUtilisation(), point.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
+                            point.fastestForkNsPerEvent(), point.slowestForkNsPerEvent()), r.medianFaultsPerRun(),
                     100 * r.series().timeAveragedFragmentation(), point.onParetoFront(points) ? "*" : ""));
         }
         out.append(String.format(Locale.ROOT, "%n* on the Pareto front of time per event and peak mapped bytes. ns/event: "
-                + "median of %d timed runs, each combination in a JVM of its own; peak use = peak live bytes / peak "
-                + "mapped bytes; frag (J&W): Johnstone and Wilson's time-averaged fragmentation.%n",
-                first.runNanos().length));
+                + "the median over %d JVM(s) per combination of each one's median of %d timed runs, with the "
+                + "fastest and slowest JVM's; memory, faults and fragmentation are the median JVM's. peak use = peak "
+                + "live bytes / peak mapped bytes; frag (J&W): Johnstone and Wilson's time-averaged fragmentation.%n",
+                points.getFirst().forks().size(), first.runNanos().length));
         return out.toString();
     }
 
@@ -89,8 +90,11 @@ public final class ResultFormat {
                     .field("peakMappedBytes", r.peakMappedBytes()).field("finalMappedBytes", r.finalMappedBytes())
                     .field("peakUtilisation", r.peakUtilisation())
                     .field("fragmentationTimeAveraged", r.series().timeAveragedFragmentation())
-                    .field("medianNsPerEvent", r.medianNsPerEvent()).field("minNsPerEvent", r.minNsPerEvent())
-                    .field("maxNsPerEvent", r.maxNsPerEvent()).field("medianMinorFaultsPerRun", r.medianFaultsPerRun())
+                    .field("medianNsPerEvent", point.medianNsPerEvent()).key("forkMedianNsPerEvent").open('[');
+            for (ReplayResult fork : point.forks()) {
+                json.value(fork.medianNsPerEvent());
+            }
+            json.close(']').field("medianMinorFaultsPerRun", r.medianFaultsPerRun())
                     .key("paretoFront").raw(String.valueOf(point.onParetoFront(points)))
                     .key("mappedBytesSeries").open('{').field("every", r.series().every())
                     .key("events").values(r.series().events()).key("mappedBytes").values(r.series().mappedBytes())

@@ -2,17 +2,27 @@ package org.jpymalloc.bench.replay;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * One combination of a sweep: a geometry and an arena policy (with its retention), as the command line named
- * them, and what the replay through them measured.
+ * them, and its replay in each of its JVMs (forks). Time is the median over the forks of each fork's
+ * median time per event, since on these hosts a whole JVM can land on a slower vCPU; memory and the series
+ * are the median fork's.
  *
  * @param geometry the geometry's name, as {@code compare --geometry} takes it
  * @param policy the policy's name, with a {@code :spares=N} suffix when the sweep set one
- * @param result the replay
+ * @param forks the replay in each fork, at least one
  */
-public record SweepPoint(String geometry, String policy, ReplayResult result) implements Serializable {
+public record SweepPoint(String geometry, String policy, List<ReplayResult> forks) implements Serializable {
+
+    public SweepPoint {
+        if (forks.isEmpty()) {
+            throw new IllegalArgumentException("a sweep point needs a replay");
+        }
+        forks = List.copyOf(forks);
+    }
 
     /** The label in tables and plots. */
     public String label() {
@@ -22,6 +32,30 @@ public record SweepPoint(String geometry, String policy, ReplayResult result) im
     /** The label of the combination of {@code geometry} and {@code policy}. */
     public static String label(String geometry, String policy) {
         return geometry + " / " + policy;
+    }
+
+    /** The fork whose median time per event is the median of the forks' (the lower middle for an even count). */
+    public ReplayResult result() {
+        List<ReplayResult> sorted = new ArrayList<>(forks);
+        sorted.sort(Comparator.comparingDouble(ReplayResult::medianNsPerEvent));
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    /** Median over the forks of each fork's median time per event, in nanoseconds. */
+    public double medianNsPerEvent() {
+        double[] medians = forks.stream().mapToDouble(ReplayResult::medianNsPerEvent).sorted().toArray();
+        int n = medians.length;
+        return n % 2 == 1 ? medians[n / 2] : (medians[n / 2 - 1] + medians[n / 2]) / 2;
+    }
+
+    /** The fastest fork's median time per event. */
+    public double fastestForkNsPerEvent() {
+        return forks.stream().mapToDouble(ReplayResult::medianNsPerEvent).min().orElseThrow();
+    }
+
+    /** The slowest fork's median time per event. */
+    public double slowestForkNsPerEvent() {
+        return forks.stream().mapToDouble(ReplayResult::medianNsPerEvent).max().orElseThrow();
     }
 
     /**
@@ -38,10 +72,10 @@ public record SweepPoint(String geometry, String policy, ReplayResult result) im
     }
 
     private boolean dominates(SweepPoint other) {
-        double time = result.medianNsPerEvent();
-        double otherTime = other.result.medianNsPerEvent();
-        long peak = result.peakMappedBytes();
-        long otherPeak = other.result.peakMappedBytes();
+        double time = medianNsPerEvent();
+        double otherTime = other.medianNsPerEvent();
+        long peak = result().peakMappedBytes();
+        long otherPeak = other.result().peakMappedBytes();
         return time <= otherTime && peak <= otherPeak && (time < otherTime || peak < otherPeak);
     }
 
@@ -53,7 +87,7 @@ public record SweepPoint(String geometry, String policy, ReplayResult result) im
                 front.add(point);
             }
         }
-        front.sort(java.util.Comparator.comparingDouble(p -> p.result.medianNsPerEvent()));
+        front.sort(Comparator.comparingDouble(SweepPoint::medianNsPerEvent));
         return front;
     }
 }

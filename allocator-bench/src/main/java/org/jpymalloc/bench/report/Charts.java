@@ -131,16 +131,16 @@ final class Charts {
         XYSeriesCollection data = new XYSeriesCollection();
         XYSeries front = new XYSeries("Pareto front", false, true);
         for (SweepPoint p : SweepPoint.paretoFront(points)) {
-            front.add(p.result().medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
+            front.add(p.medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
         }
         data.addSeries(front);
         for (SweepPoint p : points) {
             XYSeries point = new XYSeries(p.label(), false, true);
-            point.add(p.result().medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
+            point.add(p.medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
             data.addSeries(point);
         }
         JFreeChart chart = ChartFactory.createScatterPlot("Time against memory: each geometry x policy",
-                "ns per event (median of the timed runs)", "peak mapped MiB", data, PlotOrientation.VERTICAL, true,
+                "ns per event (median over the JVMs)", "peak mapped MiB", data, PlotOrientation.VERTICAL, true,
                 false, false);
         XYPlot plot = chart.getXYPlot();
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);

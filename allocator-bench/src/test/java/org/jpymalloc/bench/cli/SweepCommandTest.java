@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SweepCommandTest {
 
     private static final String[] QUICK = {"--runs=1", "--warmups=0", "--samples=50", "--no-progress"};
+    private static final String ONE_FORK = "--forks=1";
 
     private static CliTest.Run sweep(String... args) {
         String[] all = new String[QUICK.length + args.length + 1];
@@ -35,7 +36,7 @@ class SweepCommandTest {
      */
     @Test
     void sweepsEveryCombinationAndItsCpythonRowsAreCompares(@TempDir Path dir) throws Exception {
-        Run result = new Run(sweep("--geometries", "cpython-3.9,cpython-3.12", "--policies", "cpython,address:spares=2",
+        Run result = new Run(sweep(ONE_FORK, "--geometries", "cpython-3.9,cpython-3.12", "--policies", "cpython,address:spares=2",
                 "--json", "--report", dir.toString(), TRACE));
         assertEquals(0, result.exit(), result.err());
         Map<String, Object> document = Json.object(Json.parse(result.out()));
@@ -48,6 +49,7 @@ class SweepCommandTest {
         for (Map<String, Object> row : rows) {
             assertTrue((Long) row.get("peakMappedBytes") >= (Long) row.get("finalMappedBytes"), row.toString());
             assertTrue((Double) row.get("medianNsPerEvent") > 0, row.toString());
+            assertEquals(List.of(row.get("medianNsPerEvent")), Json.array(row.get("forkMedianNsPerEvent")));
             Map<String, Object> series = Json.object(row.get("mappedBytesSeries"));
             assertEquals(Json.array(series.get("events")).size(), Json.array(series.get("mappedBytes")).size());
         }
@@ -79,11 +81,12 @@ class SweepCommandTest {
 
     @Test
     void theTableMarksTheFront() {
-        CliTest.Run table = sweep("--policies", "cpython,emptiest", TRACE);
+        CliTest.Run table = sweep("--forks=2", "--policies", "cpython,emptiest", TRACE);
         assertEquals(0, table.exit(), table.err());
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("cpython-3.9    cpython ")), table.out());
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("cpython-3.9    emptiest ")), table.out());
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("cpython-3.9") && l.endsWith("*")), table.out());
+        assertTrue(table.out().contains("the median over 2 JVM(s) per combination"), table.out());
     }
 
     @Test
@@ -97,7 +100,8 @@ class SweepCommandTest {
         assertRefused("--geometries has an empty item in 'cpython-3.9,'", "--geometries", "cpython-3.9,", TRACE);
         assertRefused("--policies names an item twice in 'mru,mru'", "--policies", "mru,mru", TRACE);
         assertRefused("bad spare arena count 'x'", "--policies", "cpython:spares=x", TRACE);
-        CliTest.Run missing = sweep(dir.resolve("nope.mtrace").toString());
+        assertRefused("--forks must be at least 1, got 0", "--forks=0", TRACE);
+        CliTest.Run missing = sweep(ONE_FORK, dir.resolve("nope.mtrace").toString());
         assertEquals(2, missing.exit(), missing.err());
         assertEquals("error: trace file not found: " + dir.resolve("nope.mtrace") + "\n", missing.err());
     }
