@@ -66,6 +66,18 @@ public record ReplayResult(String allocator, String trace, int events, long[] ki
                 statsJson, occupancyAtEnd, occupancyAtPeak);
     }
 
+    /**
+     * jpymalloc's arenas mapped over the whole trace ({@code MallocStats.arenasAllocatedTotal()} at the end
+     * of the sampled run: with spares 0, one {@code mmap} each), or -1 for a C allocator.
+     */
+    public long arenasAllocatedTotal() {
+        if (statsJson == null) {
+            return -1;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"allocatedTotal\":(\\d+)").matcher(statsJson);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     /** Median minor page faults per timed run. */
     public long medianFaultsPerRun() {
         long[] sorted = runFaults.clone();

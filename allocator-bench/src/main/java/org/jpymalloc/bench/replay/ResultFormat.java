@@ -60,20 +60,21 @@ public final class ResultFormat {
         ReplayResult first = points.getFirst().result();
         out.append(String.format(Locale.ROOT, "trace %s: %,d events; live requested bytes: peak %s, at the end %s%n%n",
                 first.trace(), first.events(), mib(first.peakLiveBytes()), mib(first.finalLiveBytes())));
-        out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %9s %9s %15s %11s %10s%n", "geometry", "policy",
-                "peak mapped", "final mapped", "peak use", "ns/event", "(forks)", "faults/run", "frag (J&W)"));
+        out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %7s %9s %15s %11s %10s%n", "geometry",
+                "policy", "peak mapped", "final mapped", "arenas", "ns/event", "(forks)", "faults/run", "frag (J&W)"));
         for (SweepPoint point : points) {
             ReplayResult r = point.result();
-            out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %8.1f%% %9.1f %15s %,11d %9.1f%% %s%n",
-                    point.geometry(), point.policy(), mib(r.peakMappedBytes()), mib(r.finalMappedBytes()),
-                    100 * r.peakUtilisation(), point.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
+            out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %7d %9.1f %15s %,11d %9.1f%% %s%n",
+                    point.geometry(), point.policy(), mib(point.peakMappedBytes()), mib(point.finalMappedBytes()),
+                    r.arenasAllocatedTotal(), point.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
                             point.fastestForkNsPerEvent(), point.slowestForkNsPerEvent()), r.medianFaultsPerRun(),
                     100 * r.series().timeAveragedFragmentation(), point.onParetoFront(points) ? "*" : ""));
         }
         out.append(String.format(Locale.ROOT, "%n* on the Pareto front of time per event and peak mapped bytes. ns/event: "
                 + "the median over %d JVM(s) per combination of each one's median of %d timed runs, with the "
-                + "fastest and slowest JVM's; memory, faults and fragmentation are the median JVM's. peak use = peak "
-                + "live bytes / peak mapped bytes; frag (J&W): Johnstone and Wilson's time-averaged fragmentation.%n",
+                + "fastest and slowest JVM's; mapped bytes: the median over the JVMs; arenas: arenas mapped over the "
+                + "trace; arenas, faults and fragmentation (Johnstone and Wilson's time average) are the median-time "
+                + "JVM's.%n",
                 points.getFirst().forks().size(), first.runNanos().length));
         return out.toString();
     }
@@ -87,8 +88,10 @@ public final class ResultFormat {
         for (SweepPoint point : points) {
             ReplayResult r = point.result();
             json.open('{').field("geometry", point.geometry()).field("policy", point.policy())
-                    .field("peakMappedBytes", r.peakMappedBytes()).field("finalMappedBytes", r.finalMappedBytes())
-                    .field("peakUtilisation", r.peakUtilisation())
+                    .field("peakMappedBytes", point.peakMappedBytes()).field("finalMappedBytes", point.finalMappedBytes())
+                    .key("forkPeakMappedBytes").values(point.forks().stream().mapToLong(ReplayResult::peakMappedBytes)
+                            .toArray())
+                    .field("arenasAllocatedTotal", r.arenasAllocatedTotal())
                     .field("fragmentationTimeAveraged", r.series().timeAveragedFragmentation())
                     .field("medianNsPerEvent", point.medianNsPerEvent()).key("forkMedianNsPerEvent").open('[');
             for (ReplayResult fork : point.forks()) {

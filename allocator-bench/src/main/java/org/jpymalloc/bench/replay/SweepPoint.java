@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * One combination of a sweep: a geometry and an arena policy (with its retention), as the command line named
  * them, and its replay in each of its JVMs (forks). Time is the median over the forks of each fork's
- * median time per event, since on these hosts a whole JVM can land on a slower vCPU; memory and the series
- * are the median fork's.
+ * median time per event, since on these hosts a whole JVM can land on a slower vCPU; mapped bytes are the
+ * median over the forks too, and the series, faults and statistics the median-time fork's.
  *
  * @param geometry the geometry's name, as {@code compare --geometry} takes it
  * @param policy the policy's name, with a {@code :spares=N} suffix when the sweep set one
@@ -48,6 +48,24 @@ public record SweepPoint(String geometry, String policy, List<ReplayResult> fork
         return n % 2 == 1 ? medians[n / 2] : (medians[n / 2 - 1] + medians[n / 2]) / 2;
     }
 
+    /**
+     * Median over the forks of the peak mapped bytes (the lower middle for an even count): where {@code mmap}
+     * places arenas differs between processes, and with pools larger than a page it decides whether an
+     * arena loses a pool to alignment.
+     */
+    public long peakMappedBytes() {
+        return lowerMedian(forks.stream().mapToLong(ReplayResult::peakMappedBytes).sorted().toArray());
+    }
+
+    /** Median over the forks of the mapped bytes at the end, as {@link #peakMappedBytes()}. */
+    public long finalMappedBytes() {
+        return lowerMedian(forks.stream().mapToLong(ReplayResult::finalMappedBytes).sorted().toArray());
+    }
+
+    private static long lowerMedian(long[] sorted) {
+        return sorted[(sorted.length - 1) / 2];
+    }
+
     /** The fastest fork's median time per event. */
     public double fastestForkNsPerEvent() {
         return forks.stream().mapToDouble(ReplayResult::medianNsPerEvent).min().orElseThrow();
@@ -74,8 +92,8 @@ public record SweepPoint(String geometry, String policy, List<ReplayResult> fork
     private boolean dominates(SweepPoint other) {
         double time = medianNsPerEvent();
         double otherTime = other.medianNsPerEvent();
-        long peak = result().peakMappedBytes();
-        long otherPeak = other.result().peakMappedBytes();
+        long peak = peakMappedBytes();
+        long otherPeak = other.peakMappedBytes();
         return time <= otherTime && peak <= otherPeak && (time < otherTime || peak < otherPeak);
     }
 

@@ -131,12 +131,12 @@ final class Charts {
         XYSeriesCollection data = new XYSeriesCollection();
         XYSeries front = new XYSeries("Pareto front", false, true);
         for (SweepPoint p : SweepPoint.paretoFront(points)) {
-            front.add(p.medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
+            front.add(p.medianNsPerEvent(), p.peakMappedBytes() / MIB);
         }
         data.addSeries(front);
         for (SweepPoint p : points) {
             XYSeries point = new XYSeries(p.label(), false, true);
-            point.add(p.medianNsPerEvent(), p.result().peakMappedBytes() / MIB);
+            point.add(p.medianNsPerEvent(), p.peakMappedBytes() / MIB);
             data.addSeries(point);
         }
         JFreeChart chart = ChartFactory.createScatterPlot("Time against memory: each geometry x policy",

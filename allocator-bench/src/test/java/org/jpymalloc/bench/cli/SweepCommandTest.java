@@ -50,6 +50,8 @@ class SweepCommandTest {
             assertTrue((Long) row.get("peakMappedBytes") >= (Long) row.get("finalMappedBytes"), row.toString());
             assertTrue((Double) row.get("medianNsPerEvent") > 0, row.toString());
             assertEquals(List.of(row.get("medianNsPerEvent")), Json.array(row.get("forkMedianNsPerEvent")));
+            assertEquals(List.of(row.get("peakMappedBytes")), Json.array(row.get("forkPeakMappedBytes")));
+            assertTrue((Long) row.get("arenasAllocatedTotal") >= 1, row.toString());
             Map<String, Object> series = Json.object(row.get("mappedBytesSeries"));
             assertEquals(Json.array(series.get("events")).size(), Json.array(series.get("mappedBytes")).size());
         }

@@ -35,6 +35,8 @@ class SweepPointTest {
         assertEquals(50, p.fastestForkNsPerEvent(), 1e-9);
         assertEquals(90, p.slowestForkNsPerEvent(), 1e-9);
         assertSame(middle, p.result());
+        assertEquals(200, p.peakMappedBytes(), "the median JVM's peak");
+        assertEquals(100, point("even", replay(50, 100), replay(60, 300)).peakMappedBytes(), "the lower middle");
         assertEquals(55, point("q", replay(50, 1), replay(60, 1)).medianNsPerEvent(), 1e-9);
         assertThrows(IllegalArgumentException.class, () -> point("none"));
     }
