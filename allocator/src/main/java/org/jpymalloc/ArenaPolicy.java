@@ -31,10 +31,10 @@ public interface ArenaPolicy {
     long rank(ArenaView arena);
 
     /**
-     * Whether an arena whose last used pool empties stays mapped while no other wholly free arena is usable,
-     * so that a heap keeps at most one (CPython 3.9+, gh-81438, keeps the wholly free arena that ends its
-     * sorted list, which is that one: otherwise a loop that allocates and frees one block maps and unmaps an
-     * arena every time). Default: true.
+     * Whether an arena whose last used pool empties may stay mapped, so that a heap keeps at most one wholly
+     * free arena (CPython 3.9+, gh-81438: otherwise a loop that allocates and frees one block maps and unmaps
+     * an arena every time). CPython keeps it when it ends its sorted list; a ranked order keeps it while no
+     * other usable arena is wholly free. Default: true.
      */
     default boolean keepsOneEmptyArena() {
         return true;
