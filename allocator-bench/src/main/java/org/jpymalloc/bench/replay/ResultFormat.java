@@ -60,19 +60,21 @@ public final class ResultFormat {
         ReplayResult first = points.getFirst().result();
         out.append(String.format(Locale.ROOT, "trace %s: %,d events; live requested bytes: peak %s, at the end %s%n%n",
                 first.trace(), first.events(), mib(first.peakLiveBytes()), mib(first.finalLiveBytes())));
-        out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %7s %9s %15s %11s %10s%n", "geometry",
-                "policy", "peak mapped", "final mapped", "arenas", "ns/event", "(forks)", "faults/run", "frag (J&W)"));
+        out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %9s %7s %9s %15s %11s %10s%n", "geometry",
+                "policy", "peak mapped", "final mapped", "peak use", "arenas", "ns/event", "(forks)", "faults/run",
+                "frag (J&W)"));
         for (SweepPoint point : points) {
             ReplayResult r = point.result();
-            out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %7d %9.1f %15s %,11d %9.1f%% %s%n",
+            out.append(String.format(Locale.ROOT, "%-14s %-22s %12s %12s %8.1f%% %7d %9.1f %15s %,11d %9.1f%% %s%n",
                     point.geometry(), point.policy(), mib(point.peakMappedBytes()), mib(point.finalMappedBytes()),
-                    r.arenasAllocatedTotal(), point.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
+                    100 * point.peakUtilisation(), r.arenasAllocatedTotal(), point.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
                             point.fastestForkNsPerEvent(), point.slowestForkNsPerEvent()), r.medianFaultsPerRun(),
                     100 * r.series().timeAveragedFragmentation(), point.onParetoFront(points) ? "*" : ""));
         }
         out.append(String.format(Locale.ROOT, "%n* on the Pareto front of time per event and peak mapped bytes. ns/event: "
                 + "the median over %d JVM(s) per combination of each one's median of %d timed runs, with the "
-                + "fastest and slowest JVM's; mapped bytes: the median over the JVMs; arenas: arenas mapped over the "
+                + "fastest and slowest JVM's; mapped bytes: the median over the JVMs; peak use = peak live bytes / "
+                + "peak mapped bytes; arenas: arenas mapped over the "
                 + "trace; arenas, faults and fragmentation (Johnstone and Wilson's time average) are the median-time "
                 + "JVM's.%n",
                 points.getFirst().forks().size(), first.runNanos().length));
@@ -91,6 +93,7 @@ public final class ResultFormat {
                     .field("peakMappedBytes", point.peakMappedBytes()).field("finalMappedBytes", point.finalMappedBytes())
                     .key("forkPeakMappedBytes").values(point.forks().stream().mapToLong(ReplayResult::peakMappedBytes)
                             .toArray())
+                    .field("peakUtilisation", point.peakUtilisation())
                     .field("arenasAllocatedTotal", r.arenasAllocatedTotal())
                     .field("fragmentationTimeAveraged", r.series().timeAveragedFragmentation())
                     .field("medianNsPerEvent", point.medianNsPerEvent()).key("forkMedianNsPerEvent").open('[');

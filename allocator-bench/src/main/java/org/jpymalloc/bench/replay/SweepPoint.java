@@ -62,6 +62,12 @@ public record SweepPoint(String geometry, String policy, List<ReplayResult> fork
         return lowerMedian(forks.stream().mapToLong(ReplayResult::finalMappedBytes).sorted().toArray());
     }
 
+    /** Peak live requested bytes over {@link #peakMappedBytes()} (0 when nothing was mapped). */
+    public double peakUtilisation() {
+        long peak = peakMappedBytes();
+        return peak == 0 ? 0 : (double) result().peakLiveBytes() / peak;
+    }
+
     private static long lowerMedian(long[] sorted) {
         return sorted[(sorted.length - 1) / 2];
     }

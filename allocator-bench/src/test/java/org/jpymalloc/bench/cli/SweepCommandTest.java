@@ -52,6 +52,8 @@ class SweepCommandTest {
             assertEquals(List.of(row.get("medianNsPerEvent")), Json.array(row.get("forkMedianNsPerEvent")));
             assertEquals(List.of(row.get("peakMappedBytes")), Json.array(row.get("forkPeakMappedBytes")));
             assertTrue((Long) row.get("arenasAllocatedTotal") >= 1, row.toString());
+            double use = (Double) row.get("peakUtilisation");
+            assertEquals((Long) document.get("peakLiveBytes") / (double) (Long) row.get("peakMappedBytes"), use, 1e-4);
             Map<String, Object> series = Json.object(row.get("mappedBytesSeries"));
             assertEquals(Json.array(series.get("events")).size(), Json.array(series.get("mappedBytes")).size());
         }
