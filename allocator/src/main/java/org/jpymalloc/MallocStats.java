@@ -171,9 +171,23 @@ public record MallocStats(
         return denominator == 0 || !requestedBytesTracked ? Double.NaN : (double) numerator / denominator;
     }
 
-    /** Bytes of the arenas pymalloc holds now ({@code arenasCurrent x arenaSize}), as CPython reports them. */
-    public long mappedBytes() {
+    /**
+     * Bytes of the arenas pymalloc holds now ({@code arenasCurrent x arenaSize}), as CPython reports them:
+     * retained spares not included ({@link #osMappedBytes()} has them).
+     */
+    public long arenaBytes() {
         return arenasCurrent * geometry.arenaSize();
+    }
+
+    /**
+     * {@link #arenaBytes()} under its 0.1.0 name, kept for code compiled against it.
+     *
+     * @deprecated "mapped" means mapped from the OS everywhere else ({@link #osMappedBytes()} counts the
+     *     spares too); use {@link #arenaBytes()}
+     */
+    @Deprecated
+    public long mappedBytes() {
+        return arenaBytes();
     }
 
     /** Bytes mapped from the OS for arenas now: the arenas held plus the spares. */
@@ -243,9 +257,9 @@ public record MallocStats(
     public MallocStats checkIdentity() {
         long parts = allocatedBytes() + availableBytes() + unusedPoolBytes() + poolHeaderBytes()
                 + quantizationBytes() + arenaAlignmentBytes;
-        if (parts != mappedBytes()) {
-            throw new IllegalStateException("byte accounting does not add up: parts " + parts + " != mapped "
-                    + mappedBytes() + " in " + this);
+        if (parts != arenaBytes()) {
+            throw new IllegalStateException("byte accounting does not add up: parts " + parts + " != arena bytes "
+                    + arenaBytes() + " in " + this);
         }
         return this;
     }

@@ -65,7 +65,7 @@ final class MallocStatsJson {
         number("unusedPools", s.unusedPools());
         field("bytes");
         open('{');
-        number("mapped", s.mappedBytes());
+        number("mapped", s.arenaBytes()); // the schema's name (jpymalloc.stats/1)
         number("osMapped", s.osMappedBytes());
         number("allocated", s.allocatedBytes());
         number("available", s.availableBytes());

@@ -134,8 +134,8 @@ public final class Demo {
                 live.size(), stats.blocksInUse(), stats.systemLiveBlocks(), stats.systemLiveBytes());
         long pooledRequested = requestedBytes - stats.systemLiveBytes();
         System.out.printf(Locale.ROOT, "pool bytes requested: %,d of %,d in arenas (%.1f%% utilisation)%n",
-                pooledRequested, stats.mappedBytes(),
-                stats.mappedBytes() == 0 ? 0.0 : 100.0 * pooledRequested / stats.mappedBytes());
+                pooledRequested, stats.arenaBytes(),
+                stats.arenaBytes() == 0 ? 0.0 : 100.0 * pooledRequested / stats.arenaBytes());
         System.out.printf(Locale.ROOT, "arenas: %,d held, %,d spare (released, kept mapped for reuse); %,d bytes"
                 + " mapped from the OS%n%n", stats.arenasCurrent(), stats.spareArenas(), stats.osMappedBytes());
         System.out.println(stats.toDebugMallocStats());
