@@ -165,6 +165,41 @@ class ArenaPolicyTest {
         allocator.free(kept);
     }
 
+    /**
+     * A ranked policy under a shared allocator: the stripes and a thread heap keep their own order, blocks
+     * freed by another thread go back, and every heap's invariants hold.
+     */
+    @Test
+    void aRankedPolicyServesStripesAndThreadHeaps() throws Exception {
+        try (PyMalloc shared = PyMalloc.builder().shared(true).arenaPolicy(ArenaPolicy.ADDRESS_ORDERED)
+                .spareArenas(0).build()) {
+            List<MemorySegment> blocks = new ArrayList<>();
+            try (PyMalloc heap = shared.threadHeap()) {
+                for (int i = 0; i < 3 * POOLS_PER_ARENA * 7; i++) {
+                    blocks.add(heap.allocate(512));
+                }
+                blocks.addAll(fillPools(shared, POOLS_PER_ARENA));
+                Thread other = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < blocks.size(); i += 2) {
+                        shared.free(blocks.get(i));
+                    }
+                });
+                other.join();
+                int firstRound = blocks.size();
+                for (int i = 0; i < POOLS_PER_ARENA * 7; i++) {
+                    blocks.add(heap.allocate(512));
+                }
+                ((SharedAllocator) shared).checkInvariants();
+                for (int i = 1; i < firstRound; i += 2) {
+                    heap.free(blocks.get(i));
+                }
+                blocks.subList(firstRound, blocks.size()).forEach(heap::free);
+            }
+            ((SharedAllocator) shared).checkInvariants();
+            assertEquals(0, shared.stats().blocksInUse(), "every block went back");
+        }
+    }
+
     private static List<MemorySegment> fillPools(PyMalloc allocator, int pools) {
         List<MemorySegment> blocks = new ArrayList<>();
         for (int i = 0; i < pools * 7; i++) {
