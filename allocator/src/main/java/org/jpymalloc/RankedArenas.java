@@ -12,7 +12,7 @@ import java.util.List;
 final class RankedArenas extends UsableArenas {
 
     private final ArenaPolicy policy;
-    private final boolean keepLast;
+    private final boolean keepOneEmpty;
     private final List<MappedArena> arenas = new ArrayList<>();
     /** The head found by the last scan, until the list or a count changes; null: scan again. */
     private MappedArena chosen;
@@ -21,7 +21,7 @@ final class RankedArenas extends UsableArenas {
 
     RankedArenas(ArenaPolicy policy) {
         this.policy = policy;
-        this.keepLast = policy.keepsOneEmptyArena();
+        this.keepOneEmpty = policy.keepsOneEmptyArena();
     }
 
     @Override
@@ -79,7 +79,7 @@ final class RankedArenas extends UsableArenas {
         if (++arena.freePoolCount == 1) {
             arenas.add(arena);
         }
-        if (arena.freePoolCount == arena.totalPools && (!keepLast || anotherWhollyFree(arena))) {
+        if (arena.freePoolCount == arena.totalPools && (!keepOneEmpty || anotherWhollyFree(arena))) {
             arenas.remove(arena);
             return true;
         }

@@ -6,6 +6,7 @@ import org.jpymalloc.LeakDetection;
 import org.jpymalloc.PyMalloc;
 import org.jpymalloc.bench.NativePeers;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -208,6 +209,54 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         MemorySegment s = libc.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         libc.free(s.address());
+        return s.address();
+    }
+
+    /**
+     * The confined pair as a caller that does not inline it sees it: the allocate-write-free body in a method
+     * of its own that the JIT does not inline here, so that no load of the allocator's state can be hoisted
+     * out of JMH's loop (a thread heap's handshake forbids that hoisting; a program whose allocations sit
+     * among other calls does not get it either). Peers: {@link #jpymallocThreadHeapOutOfLine()},
+     * {@link #mallocOutOfLine()}.
+     */
+    @Benchmark
+    public long jpymallocOutOfLine() {
+        return pairOutOfLine(pymalloc);
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    private long pairOutOfLine(PyMalloc allocator) {
+        MemorySegment s = allocator.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        allocator.free(s);
+        return s.address();
+    }
+
+    /** {@link #jpymallocOutOfLine()} through the thread heap (a method of its own: one receiver type each). */
+    @Benchmark
+    public long jpymallocThreadHeapOutOfLine() {
+        return threadHeapPairOutOfLine(threadHeap);
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    private long threadHeapPairOutOfLine(PyMalloc allocator) {
+        MemorySegment s = allocator.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        allocator.free(s);
+        return s.address();
+    }
+
+    /** {@link #malloc()} out of line, the peer of {@link #jpymallocOutOfLine()}. */
+    @Benchmark
+    public long mallocOutOfLine() {
+        return mallocPairOutOfLine(libc);
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    private long mallocPairOutOfLine(NativePeers.CAllocator allocator) {
+        MemorySegment s = allocator.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        allocator.free(s.address());
         return s.address();
     }
 
