@@ -13,7 +13,10 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XIntervalSeries;
+import org.jfree.data.xy.XIntervalSeriesCollection;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -124,34 +127,39 @@ final class Charts {
     }
 
     /**
-     * A sweep's combinations as points, time per event against peak mapped bytes, each labelled; the
-     * Pareto front joined by a line and drawn larger.
+     * A sweep's combinations as points, time per event against peak mapped bytes, each labelled, with the
+     * range of its JVMs' times as a horizontal bar; the Pareto front joined by a line and drawn larger.
      */
     static void timeAgainstMemory(List<SweepPoint> points, Path file) {
-        XYSeriesCollection data = new XYSeriesCollection();
-        XYSeries front = new XYSeries("Pareto front", false, true);
+        XYSeriesCollection front = new XYSeriesCollection();
+        XYSeries line = new XYSeries("Pareto front", false, true);
         for (SweepPoint p : SweepPoint.paretoFront(points)) {
-            front.add(p.medianNsPerEvent(), p.peakMappedBytes() / MIB);
+            line.add(p.medianNsPerEvent(), p.peakMappedBytes() / MIB);
         }
-        data.addSeries(front);
+        front.addSeries(line);
+        XIntervalSeriesCollection combinations = new XIntervalSeriesCollection();
         for (SweepPoint p : points) {
-            XYSeries point = new XYSeries(p.label(), false, true);
-            point.add(p.medianNsPerEvent(), p.peakMappedBytes() / MIB);
-            data.addSeries(point);
+            XIntervalSeries point = new XIntervalSeries(p.label(), false, true);
+            point.add(p.medianNsPerEvent(), p.fastestForkNsPerEvent(), p.slowestForkNsPerEvent(),
+                    p.peakMappedBytes() / MIB);
+            combinations.addSeries(point);
         }
         JFreeChart chart = ChartFactory.createScatterPlot("Time against memory: each geometry x policy",
-                "ns per event (median over the JVMs)", "peak mapped MiB", data, PlotOrientation.VERTICAL, true,
-                false, false);
+                "ns per event (median over the JVMs; bars: fastest to slowest JVM)", "peak mapped MiB", front,
+                PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        renderer.setSeriesLinesVisible(0, true);
-        renderer.setSeriesPaint(0, Color.BLACK);
-        renderer.setSeriesShape(0, new java.awt.geom.Ellipse2D.Double(-7, -7, 14, 14));
-        renderer.setSeriesStroke(0, new BasicStroke(1.5f));
-        renderer.setDefaultItemLabelGenerator((dataset, series, item) -> series == 0 ? null
-                : dataset.getSeriesKey(series).toString());
-        renderer.setDefaultItemLabelsVisible(true);
-        plot.setRenderer(renderer);
+        XYLineAndShapeRenderer frontRenderer = new XYLineAndShapeRenderer(true, true);
+        frontRenderer.setSeriesPaint(0, Color.BLACK);
+        frontRenderer.setSeriesShape(0, new java.awt.geom.Ellipse2D.Double(-7, -7, 14, 14));
+        frontRenderer.setSeriesStroke(0, new BasicStroke(1.5f));
+        plot.setRenderer(0, frontRenderer);
+        XYErrorRenderer pointRenderer = new XYErrorRenderer();
+        pointRenderer.setDrawYError(false);
+        pointRenderer.setDefaultLinesVisible(false);
+        pointRenderer.setDefaultItemLabelGenerator((dataset, series, item) -> dataset.getSeriesKey(series).toString());
+        pointRenderer.setDefaultItemLabelsVisible(true);
+        plot.setDataset(1, combinations);
+        plot.setRenderer(1, pointRenderer);
         ((NumberAxis) plot.getDomainAxis()).setAutoRangeIncludesZero(false);
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         save(chart, file);
