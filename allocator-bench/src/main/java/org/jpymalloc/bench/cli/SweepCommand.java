@@ -82,15 +82,21 @@ class SweepCommand implements Callable<Integer> {
         List<SweepPoint> points = new ArrayList<>();
         Path binary = ForkedReplay.binaryCopy(loaded);
         try {
-            for (Combination c : combinations) {
-                String geometryName = GeometryNames.describe(c.allocator().geometry());
-                ForkedReplay forked = new ForkedReplay(binary, run.timingArguments(geometryName), progress);
-                List<ReplayResult> replays = new ArrayList<>();
-                for (int fork = 0; fork < forks; fork++) {
-                    replays.add(forked.run(c.allocator()).withTrace(loaded.source())
+            // Round by round, every combination once per round: a slow phase of the host then falls on
+            // every combination alike, as alternating JMH runs do.
+            List<List<ReplayResult>> replays = new ArrayList<>();
+            combinations.forEach(c -> replays.add(new ArrayList<>()));
+            for (int round = 0; round < forks; round++) {
+                for (int i = 0; i < combinations.size(); i++) {
+                    Combination c = combinations.get(i);
+                    String geometryName = GeometryNames.describe(c.allocator().geometry());
+                    replays.get(i).add(new ForkedReplay(binary, run.timingArguments(geometryName), progress)
+                            .run(c.allocator()).withTrace(loaded.source())
                             .withAllocator(SweepPoint.label(c.geometry(), c.policy())));
                 }
-                points.add(new SweepPoint(c.geometry(), c.policy(), replays));
+            }
+            for (int i = 0; i < combinations.size(); i++) {
+                points.add(new SweepPoint(combinations.get(i).geometry(), combinations.get(i).policy(), replays.get(i)));
             }
         } finally {
             binary.toFile().delete();
