@@ -69,14 +69,14 @@ public final class ResultFormat {
                     point.geometry(), point.policy(), mib(point.peakMappedBytes()), mib(point.finalMappedBytes()),
                     100 * point.peakUtilisation(), r.arenasAllocatedTotal(), point.medianNsPerEvent(), String.format(Locale.ROOT, "(%.1f-%.1f)",
                             point.fastestForkNsPerEvent(), point.slowestForkNsPerEvent()), r.medianFaultsPerRun(),
-                    100 * r.series().timeAveragedFragmentation(), point.onParetoFront(points) ? "*" : ""));
+                    100 * point.timeAveragedFragmentation(), point.onParetoFront(points) ? "*" : ""));
         }
         out.append(String.format(Locale.ROOT, "%n* on the Pareto front of time per event and peak mapped bytes. ns/event: "
                 + "the median over %d JVM(s) per combination of each one's median of %d timed runs, with the "
                 + "fastest and slowest JVM's; mapped bytes: the median over the JVMs; peak use = peak live bytes / "
                 + "peak mapped bytes; arenas: arenas mapped over the "
-                + "trace; arenas, faults and fragmentation (Johnstone and Wilson's time average) are the median-time "
-                + "JVM's.%n",
+                + "trace; fragmentation: Johnstone and Wilson's time average, the median over the JVMs; arenas and faults "
+                + "are the median-time JVM's.%n",
                 points.getFirst().forks().size(), first.runNanos().length));
         return out.toString();
     }
@@ -95,7 +95,7 @@ public final class ResultFormat {
                             .toArray())
                     .field("peakUtilisation", point.peakUtilisation())
                     .field("arenasAllocatedTotal", r.arenasAllocatedTotal())
-                    .field("fragmentationTimeAveraged", r.series().timeAveragedFragmentation())
+                    .field("fragmentationTimeAveraged", point.timeAveragedFragmentation())
                     .field("medianNsPerEvent", point.medianNsPerEvent()).key("forkMedianNsPerEvent").open('[');
             for (ReplayResult fork : point.forks()) {
                 json.value(fork.medianNsPerEvent());

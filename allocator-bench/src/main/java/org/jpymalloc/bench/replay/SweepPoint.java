@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * One combination of a sweep: a geometry and an arena policy (with its retention), as the command line named
  * them, and its replay in each of its JVMs (forks). Time is the median over the forks of each fork's
- * median time per event, since on these hosts a whole JVM can land on a slower vCPU; mapped bytes are the
- * median over the forks too, and the series, faults and statistics the median-time fork's.
+ * median time per event, since on these hosts a whole JVM can land on a slower vCPU; mapped bytes and
+ * fragmentation are medians over the forks too, and the series, faults and statistics the median-time
+ * fork's.
  *
  * @param geometry the geometry's name, as {@code compare --geometry} takes it
  * @param policy the policy's name, with a {@code :spares=N} suffix when the sweep set one
@@ -66,6 +67,15 @@ public record SweepPoint(String geometry, String policy, List<ReplayResult> fork
     public double peakUtilisation() {
         long peak = peakMappedBytes();
         return peak == 0 ? 0 : (double) result().peakLiveBytes() / peak;
+    }
+
+    /**
+     * Median over the forks of Johnstone and Wilson's time-averaged fragmentation (the lower middle for an
+     * even count): like the peak, it moves with where {@code mmap} places arenas.
+     */
+    public double timeAveragedFragmentation() {
+        double[] sorted = forks.stream().mapToDouble(r -> r.series().timeAveragedFragmentation()).sorted().toArray();
+        return sorted[(sorted.length - 1) / 2];
     }
 
     private static long lowerMedian(long[] sorted) {

@@ -36,6 +36,7 @@ class SweepPointTest {
         assertEquals(90, p.slowestForkNsPerEvent(), 1e-9);
         assertSame(middle, p.result());
         assertEquals(200, p.peakMappedBytes(), "the median JVM's peak");
+        assertEquals(199, p.timeAveragedFragmentation(), 1e-9, "(200 - 1) / 1, the median JVM's");
         assertEquals(100, point("even", replay(50, 100), replay(60, 300)).peakMappedBytes(), "the lower middle");
         assertEquals(55, point("q", replay(50, 1), replay(60, 1)).medianNsPerEvent(), 1e-9);
         assertThrows(IllegalArgumentException.class, () -> point("none"));
