@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jpymalloc.bench.NativePeers;
+import org.jpymalloc.bench.trace.Trace;
+import org.jpymalloc.bench.trace.TraceFiles;
 
 /**
  * Runs each allocator's replay in a JVM of its own, like JMH's forks: no allocator inherits another's
@@ -87,10 +89,10 @@ public final class ForkedReplay {
     }
 
     /** A temporary copy of {@code trace} in the binary format, for the children to read; the caller deletes it. */
-    public static Path binaryCopy(org.jpymalloc.bench.trace.Trace trace) {
+    public static Path binaryCopy(Trace trace) {
         try {
             Path file = Files.createTempFile("jpymalloc-trace-", ".jpmt");
-            org.jpymalloc.bench.trace.TraceFiles.writeBinary(trace, file);
+            TraceFiles.writeBinary(trace, file);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a temporary trace: " + e.getMessage(), e);

@@ -23,26 +23,28 @@ import org.jpymalloc.bench.trace.TraceNoise;
  * @param series the sampled time series
  * @param debugMallocStats jpymalloc's {@code sys._debugmallocstats()} text at the end, or null
  * @param statsJson jpymalloc's {@code MallocStats.toJson()} at the end, or null
+ * @param arenasAllocatedTotal jpymalloc's arenas mapped over the whole trace
+ *     ({@code MallocStats.arenasAllocatedTotal()} at the end: with spares 0, one {@code mmap} each), or -1
  * @param occupancyAtEnd jpymalloc's occupancy at the end, or null
  * @param occupancyAtPeak jpymalloc's occupancy at the sample with the most mapped bytes, or null
  */
 public record ReplayResult(String allocator, String trace, int events, long[] kinds, TraceNoise noise,
                            long[] runNanos, long[] runFaults, long peakMappedBytes, long finalMappedBytes, long peakLiveBytes,
                            long finalLiveBytes, String memoryDescription, String calling, Series series, String debugMallocStats,
-                           String statsJson, OccupancyGrid occupancyAtEnd, OccupancyGrid occupancyAtPeak) implements Serializable {
+                           String statsJson, long arenasAllocatedTotal, OccupancyGrid occupancyAtEnd,
+                           OccupancyGrid occupancyAtPeak) implements Serializable {
 
     ReplayResult withRuns(long[] nanos, long[] faults) {
         return new ReplayResult(allocator, trace, events, kinds, noise, nanos, faults, peakMappedBytes,
-                finalMappedBytes,
-                peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats, statsJson, occupancyAtEnd,
-                occupancyAtPeak);
+                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats,
+                statsJson, arenasAllocatedTotal, occupancyAtEnd, occupancyAtPeak);
     }
 
     /** The same result, naming the trace by {@code source} (a child JVM read a temporary copy). */
     public ReplayResult withTrace(String source) {
         return new ReplayResult(allocator, source, events, kinds, noise, runNanos, runFaults, peakMappedBytes,
-                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats, statsJson,
-                occupancyAtEnd, occupancyAtPeak);
+                finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats,
+                statsJson, arenasAllocatedTotal, occupancyAtEnd, occupancyAtPeak);
     }
 
     /** Median time per event over the timed runs, in nanoseconds. */
@@ -63,19 +65,7 @@ public record ReplayResult(String allocator, String trace, int events, long[] ki
     public ReplayResult withAllocator(String label) {
         return new ReplayResult(label, trace, events, kinds, noise, runNanos, runFaults, peakMappedBytes,
                 finalMappedBytes, peakLiveBytes, finalLiveBytes, memoryDescription, calling, series, debugMallocStats,
-                statsJson, occupancyAtEnd, occupancyAtPeak);
-    }
-
-    /**
-     * jpymalloc's arenas mapped over the whole trace ({@code MallocStats.arenasAllocatedTotal()} at the end
-     * of the sampled run: with spares 0, one {@code mmap} each), or -1 for a C allocator.
-     */
-    public long arenasAllocatedTotal() {
-        if (statsJson == null) {
-            return -1;
-        }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"allocatedTotal\":(\\d+)").matcher(statsJson);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+                statsJson, arenasAllocatedTotal, occupancyAtEnd, occupancyAtPeak);
     }
 
     /** Median minor page faults per timed run. */

@@ -194,8 +194,8 @@ public final class Replayer {
             target.freeAll();
             return new ReplayResult(spec.label(), trace.source(), length, trace.countsByKind(), trace.noise(), new long[0], new long[0],
                     peakMapped, finalMapped, peakLive, live, target.memoryDescription(), target.calling(), series.build(),
-                    end == null ? null : end.toDebugMallocStats(), end == null ? null : end.toJson(), atEnd,
-                    atPeak);
+                    end == null ? null : end.toDebugMallocStats(), end == null ? null : end.toJson(),
+                    end == null ? -1 : end.arenasAllocatedTotal(), atEnd, atPeak);
         }
     }
 

@@ -19,7 +19,7 @@ class SweepPointTest {
         Series series = new Series(1, new long[] {1}, new long[] {peak}, new long[] {1}, new int[0], new int[0][],
                 new long[0]);
         return new ReplayResult("x", "t", 1000, new long[3], TraceNoise.NONE, new long[] {(long) (nsPerEvent * 1000)},
-                new long[] {0}, peak, peak, 1, 1, "m", "c", series, null, null, null, null);
+                new long[] {0}, peak, peak, 1, 1, "m", "c", series, null, null, -1, null, null);
     }
 
     private static SweepPoint point(String policy, ReplayResult... forks) {
