@@ -130,8 +130,7 @@ final class DecoratedThreadHeap implements PyMalloc {
 
     private void checkHolder() {
         if (Thread.currentThread() != holder) {
-            throw holder == null ? ThreadHeap.closed()
-                    : ThreadHeap.wrongThread(opener);
+            throw ThreadHeap.denied(holder, opener);
         }
     }
 

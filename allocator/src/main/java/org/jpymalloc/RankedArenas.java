@@ -32,6 +32,12 @@ final class RankedArenas extends UsableArenas {
         return chosen;
     }
 
+    /** Without ranking anything: a rank is asked for only when a pool is. */
+    @Override
+    boolean isEmpty() {
+        return arenas.isEmpty();
+    }
+
     private MappedArena lowestRank() {
         MappedArena best = null;
         long bestRank = 0;

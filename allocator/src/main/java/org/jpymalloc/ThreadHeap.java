@@ -304,10 +304,15 @@ final class ThreadHeap implements PyMalloc {
 
     /** Kept out of line: the hot paths stay small enough for the JIT to inline them. */
     private RuntimeException accessDenied() {
+        return denied(holder, opener);
+    }
+
+    /** Why a call that only the holder may make is refused: the thread heap is closed, or not the caller's. */
+    static RuntimeException denied(Thread holder, Thread opener) {
         return holder == null ? closed() : wrongThread(opener);
     }
 
-    static WrongThreadException wrongThread(Thread opener) {
+    private static WrongThreadException wrongThread(Thread opener) {
         return new WrongThreadException("thread heap belongs to " + opener + "; called from "
                 + Thread.currentThread() + " (free is the one call any thread may make)");
     }
