@@ -38,7 +38,7 @@ class ArenaRetentionTest {
             assertTrue(held - before > 48 * MIB, "retained arenas are still resident: " + (held - before) / MIB + " MiB");
 
             Thread.sleep(300);
-            heap.free(heap.allocate(100)); // a pool-level event: decay is applied
+            poolEvents(heap, ArenaTable.DECAY_TICKS); // decay is applied within that many pool-level events
             assertEquals(0, heap.stats().spareArenas(), "every retained arena decayed");
             long after = residentBytes();
             assertTrue(held - after > 48 * MIB, "the memory went back to the OS: " + (held - after) / MIB + " MiB");
@@ -107,6 +107,20 @@ class ArenaRetentionTest {
 
     private static void freeAll(PyMalloc heap, List<MemorySegment> blocks) {
         blocks.forEach(heap::free);
+    }
+
+    /**
+     * At least {@code count} pool-level events: each round fills a 512-byte pool and starts a second
+     * (two pools taken), then frees every block (the full pool retired).
+     */
+    private static void poolEvents(PyMalloc heap, int count) {
+        for (int i = 0; i < count; i++) {
+            List<MemorySegment> blocks = new ArrayList<>();
+            for (int b = 0; b < 8; b++) {
+                blocks.add(heap.allocate(512));
+            }
+            freeAll(heap, blocks);
+        }
     }
 
     /** Resident bytes of this process, from /proc/self/statm (pages of 4 KiB). */
