@@ -164,11 +164,7 @@ final class Heap {
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
-        int count = count(pool);
-        if (count == 0) {
-            retirement.forget(); // the deferred pool, handed a block again: CPython would have taken it back
-        }
-        count(pool, count + 1);
+        count(pool, count(pool) + 1); // a deferred pool handed a block again stays armed (PoolRetirement)
         if (next == 0) {
             FreeLists.extendOrRetire(this, pool, sizeClass, blockSizes[sizeClass]);
         }
@@ -197,7 +193,7 @@ final class Heap {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
             used.push(arena, pool, arena.poolClassOf(block));
         } else if (count == 0) {
-            retirement.emptied(arena, pool, arena.poolClassOf(block));
+            retirement.emptied(arena, pool);
         }
         return true;
     }

@@ -12,15 +12,29 @@ package org.jpymalloc;
  * arena-level step (a pool emptied or taken from an arena, statistics, occupancy, invariants, close), and
  * since none ran in between, the state is then exactly CPython's. {@code DeferredRetirementTest} compares a
  * heap that retires eagerly with one that defers.
+ *
+ * <p>The deferral stays <em>armed</em> while its pool is in use again: taking a block from the deferred
+ * pool changes nothing here, and when the pool empties again before the next {@link #settle}, it is
+ * deferred again without a second look. The decision rests on arena-level state, which only a step after
+ * a settle can change, and on the class having no other used pool; should another pool of the class have
+ * become used meanwhile (a full one given a block back), the empty pool waits behind it on the class's list
+ * until the class needs a pool, which CPython would then take from the same arena's front: this pool, as
+ * nothing at arena level happened in between. So the only-block pair, allocate then free of a class's one
+ * block, costs a load and a compare over the ordinary pair ({@code settle} reads the pool's count to tell
+ * a pool still empty, to retire, from one in use again, to forget).
  */
 final class PoolRetirement {
 
     private final UsedPools used;
     private final UsableArenas usable;
     private final ArenaTable arenas;
-    /** The deferred pool, its arena and class; 0 if none. */
+    /**
+     * The deferred pool (empty, or in use again since), its arena's slot and its class; pool 0 if none.
+     * The arena is kept by its slot ({@link ArenaTable#bySlot}), not by reference: a reference stored into
+     * this long-lived object would pay the garbage collector's card-marking barrier.
+     */
     private long deferredPool;
-    private MappedArena deferredArena;
+    private int deferredArena;
     private int deferredClass;
     /** Whether emptied pools may be deferred; tests turn it off to compare with CPython's eager retirement. */
     boolean deferEmptyPools = true;
@@ -31,35 +45,38 @@ final class PoolRetirement {
         this.arenas = arenas;
     }
 
-    /** The last block of {@code pool}, of {@code sizeClass} in {@code arena}, was freed. */
-    void emptied(MappedArena arena, long pool, int sizeClass) {
+    /** The last block of {@code pool}, in {@code arena}, was freed. */
+    void emptied(MappedArena arena, long pool) {
+        if (pool == deferredPool) {
+            return; // armed: emptied again with nothing at arena level changed since it was deferred
+        }
         settle();
+        int sizeClass = arena.poolClassOf(pool);
         if (deferEmptyPools && retiresToHead(arena, sizeClass)) {
             deferredPool = pool;
-            deferredArena = arena;
+            deferredArena = arena.index;
             deferredClass = sizeClass;
         } else {
             retire(arena, pool, sizeClass);
         }
     }
 
-    /**
-     * Forgets the deferred pool: it handed out a block again (only the deferred pool can, from its class's
-     * list, since a pool taken from an arena comes after a {@link #settle}, and CPython would have taken it
-     * back just so), or its arena is gone (the allocator is closing).
-     */
+    /** Forgets the deferred pool without retiring it: its arena is gone (the allocator is closing). */
     void forget() {
         deferredPool = 0;
-        deferredArena = null;
     }
 
-    /** Carries out the deferred retirement, if any, as CPython did when the pool emptied. */
+    /**
+     * Carries out the deferred retirement, if any, as CPython did when the pool emptied; a deferred pool
+     * that is in use again is forgotten instead (CPython would have taken it straight back, just so).
+     */
     void settle() {
         long pool = deferredPool;
         if (pool != 0) {
-            MappedArena arena = deferredArena;
             forget();
-            retire(arena, pool, deferredClass);
+            if (PoolHeader.count(pool) == 0) {
+                retire(arenas.bySlot(deferredArena), pool, deferredClass);
+            }
         }
     }
 
