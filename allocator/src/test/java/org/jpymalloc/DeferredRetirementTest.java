@@ -67,6 +67,53 @@ class DeferredRetirementTest {
         heap.close();
     }
 
+    /**
+     * The armed deferral: the deferred pool is used again, another pool of its class becomes used (a full
+     * pool given a block back), the deferred pool empties again behind it, and the class then fills the
+     * other pool and comes back to it; another class then takes a pool. The deferring heap then shows
+     * exactly what the eager one does. (Statistics settle a deferral, so they are read only at the end of
+     * each scenario.)
+     */
+    @Test
+    void anArmedDeferralWaitingBehindAnotherUsedPoolStaysInvisible() {
+        ConfinedAllocator eager = confined();
+        eager.heap().retirement.deferEmptyPools = false;
+        ConfinedAllocator deferring = confined();
+        List<List<MemorySegment>> live = List.of(new ArrayList<>(), new ArrayList<>());
+        ConfinedAllocator[] heaps = {eager, deferring};
+        int perPool = eager.geometry().blocksPerPool(3); // 64-byte blocks
+        for (int i = 0; i <= perPool; i++) { // pool A full, pool B holds one block
+            allocate(heaps, live, 64);
+        }
+        free(heaps, live, perPool); // B's only block: B deferred
+        allocate(heaps, live, 64); // B in use again
+        free(heaps, live, 0); // a block of full A: A used again, ahead of B
+        free(heaps, live, perPool - 1); // B's block again: B empty behind A, still deferred
+        allocate(heaps, live, 64); // A takes it back: A full again
+        allocate(heaps, live, 64); // the class needs a pool: B, in both
+        assertSameView(eager, deferring, 1);
+        free(heaps, live, live.get(0).size() - 1);
+        free(heaps, live, live.get(0).size() - 2); // a block of A: A used again
+        allocate(heaps, live, 480); // another class takes a pool: the deferral is settled first
+        assertSameView(eager, deferring, 2);
+        for (ConfinedAllocator heap : heaps) {
+            heap.checkInvariants();
+            heap.close();
+        }
+    }
+
+    private static void allocate(ConfinedAllocator[] heaps, List<List<MemorySegment>> live, long size) {
+        for (int h = 0; h < heaps.length; h++) {
+            live.get(h).add(heaps[h].allocate(size));
+        }
+    }
+
+    private static void free(ConfinedAllocator[] heaps, List<List<MemorySegment>> live, int index) {
+        for (int h = 0; h < heaps.length; h++) {
+            heaps[h].free(live.get(h).remove(index));
+        }
+    }
+
     private static ConfinedAllocator confined() {
         return (ConfinedAllocator) PyMalloc.builder().spareArenas(0).build();
     }
