@@ -164,7 +164,11 @@ final class Heap {
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
-        count(pool, count(pool) + 1); // a deferred pool handed a block again stays armed (PoolRetirement)
+        int count = count(pool);
+        if (count == 0) {
+            retirement.forget(); // the deferred pool, handed a block again: CPython would have taken it back
+        }
+        count(pool, count + 1);
         if (next == 0) {
             FreeLists.extendOrRetire(this, pool, sizeClass, blockSizes[sizeClass]);
         }
@@ -272,7 +276,7 @@ final class Heap {
 
     /** Unmaps every arena; every segment handed out becomes inaccessible. */
     void releaseAll() {
-        retirement.forget();
+        retirement.clear();
         arenas.releaseAll();
         usable.clear();
         used.clear();

@@ -13,15 +13,13 @@ package org.jpymalloc;
  * since none ran in between, the state is then exactly CPython's. {@code DeferredRetirementTest} compares a
  * heap that retires eagerly with one that defers.
  *
- * <p>The deferral stays <em>armed</em> while its pool is in use again: taking a block from the deferred
- * pool changes nothing here, and when the pool empties again before the next {@link #settle}, it is
- * deferred again without a second look. The decision rests on arena-level state, which only a step after
- * a settle can change, and on the class having no other used pool; should another pool of the class have
- * become used meanwhile (a full one given a block back), the empty pool waits behind it on the class's list
- * until the class needs a pool, which CPython would then take from the same arena's front: this pool, as
- * nothing at arena level happened in between. So the only-block pair, allocate then free of a class's one
- * block, costs a load and a compare over the ordinary pair ({@code settle} reads the pool's count to tell
- * a pool still empty, to retire, from one in use again, to forget).
+ * <p>The deferral stays <em>armed</em> until the next {@link #settle}: when the pool, handed blocks again
+ * since, empties again, it is deferred again on one compare. The decision rests on arena-level state, which
+ * only a step after a settle can change, and on the class having no other used pool; should another pool
+ * of the class have become used meanwhile (a full one given a block back), the empty pool waits behind it
+ * on the class's list until the class needs a pool, which CPython would then take from the same arena's
+ * front: this pool, as nothing at arena level happened in between. So the only-block pair, allocate then
+ * free of a class's one block, costs two compares and two stores over the ordinary pair.
  */
 final class PoolRetirement {
 
@@ -29,11 +27,13 @@ final class PoolRetirement {
     private final UsableArenas usable;
     private final ArenaTable arenas;
     /**
-     * The deferred pool (empty, or in use again since), its arena's slot and its class; pool 0 if none.
-     * The arena is kept by its slot ({@link ArenaTable#bySlot}), not by reference: a reference stored into
-     * this long-lived object would pay the garbage collector's card-marking barrier.
+     * The deferred pool, its arena's slot and its class; pool 0 if none. The arena is kept by its slot
+     * ({@link ArenaTable#bySlot}), not by reference: a reference stored into this long-lived object would
+     * pay the garbage collector's card-marking barrier.
      */
     private long deferredPool;
+    /** The pool last deferred, until the next settle: deferred again at once when it empties again. */
+    private long armedPool;
     private int deferredArena;
     private int deferredClass;
     /** Whether emptied pools may be deferred; tests turn it off to compare with CPython's eager retirement. */
@@ -47,13 +47,15 @@ final class PoolRetirement {
 
     /** The last block of {@code pool}, in {@code arena}, was freed. */
     void emptied(MappedArena arena, long pool) {
-        if (pool == deferredPool) {
-            return; // armed: emptied again with nothing at arena level changed since it was deferred
+        if (pool == armedPool) {
+            deferredPool = pool; // emptied again with nothing at arena level changed since it was deferred
+            return;
         }
         settle();
         int sizeClass = arena.poolClassOf(pool);
         if (deferEmptyPools && retiresToHead(arena, sizeClass)) {
             deferredPool = pool;
+            armedPool = pool;
             deferredArena = arena.index;
             deferredClass = sizeClass;
         } else {
@@ -61,23 +63,29 @@ final class PoolRetirement {
         }
     }
 
-    /** Forgets the deferred pool without retiring it: its arena is gone (the allocator is closing). */
+    /**
+     * Forgets the deferred pool: it handed out a block again (only the deferred pool can, from its class's
+     * list, since a pool taken from an arena comes after a {@link #settle}, and CPython would have taken it
+     * back just so). It stays armed.
+     */
     void forget() {
         deferredPool = 0;
     }
 
-    /**
-     * Carries out the deferred retirement, if any, as CPython did when the pool emptied; a deferred pool
-     * that is in use again is forgotten instead (CPython would have taken it straight back, just so).
-     */
+    /** Carries out the deferred retirement, if any, as CPython did when the pool emptied, and disarms. */
     void settle() {
+        armedPool = 0;
         long pool = deferredPool;
         if (pool != 0) {
             forget();
-            if (PoolHeader.count(pool) == 0) {
-                retire(arenas.bySlot(deferredArena), pool, deferredClass);
-            }
+            retire(arenas.bySlot(deferredArena), pool, deferredClass);
         }
+    }
+
+    /** Forgets the deferral altogether: its arena is gone (the allocator is closing). */
+    void clear() {
+        deferredPool = 0;
+        armedPool = 0;
     }
 
     /**
