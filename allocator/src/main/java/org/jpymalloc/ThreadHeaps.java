@@ -52,10 +52,18 @@ final class ThreadHeaps {
         return heap;
     }
 
+    /**
+     * Under the lock: an orphan again (threads that found none queue here while one makes a heap, and a thread
+     * heap closed meanwhile must serve them, or each makes a heap: hundreds, behind one slow first heap), else
+     * a dead holder's heap, else a new one. So a heap is made only when every other is held or being adopted.
+     */
     private Heap adoptOrMake(Thread holder) {
         lock.lock();
         try {
-            Heap heap = deadHoldersHeap();
+            Heap heap = orphans.pollFirst();
+            if (heap == null) {
+                heap = deadHoldersHeap();
+            }
             if (heap == null) {
                 heap = newHeap.get();
                 heaps = append(heaps, heap);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -150,10 +151,13 @@ class SharedThreadLifecycleTest {
     @Test
     void aMillionVirtualThreadsEachWithAThreadHeapStayBounded() throws Exception {
         SharedAllocator allocator = (SharedAllocator) PyMalloc.ofShared(Geometry.CPYTHON_3_9);
+        AtomicInteger opening = new AtomicInteger();
+        AtomicInteger mostOpening = new AtomicInteger();
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 1_000_000; i++) {
                 int size = 1 + i % 512;
                 executor.submit(() -> {
+                    mostOpening.accumulateAndGet(opening.incrementAndGet(), Math::max);
                     try (PyMalloc heap = allocator.threadHeap()) {
                         MemorySegment a = heap.allocate(size);
                         MemorySegment b = heap.allocate(16);
@@ -161,6 +165,7 @@ class SharedThreadLifecycleTest {
                         heap.free(b);
                         heap.free(SharedStressTest.checkCookie(a));
                     }
+                    opening.decrementAndGet();
                 });
             }
         }
@@ -168,8 +173,12 @@ class SharedThreadLifecycleTest {
         assertEquals(0, stats.blocksInUse());
         int[] heapsAndOrphans = allocator.threadHeapsAndOrphans();
         assertEquals(heapsAndOrphans[0], heapsAndOrphans[1], "every thread heap closed: every heap an orphan");
-        // Heaps number at most the thread heaps open at once, bounded by the carriers and what unmounts them,
-        // never by the million threads; each keeps at most one arena (and, decaying, a retained one).
+        // A heap is made only when every heap is held or being adopted: never more heaps than threads that
+        // were between threadHeap() and the end of close() at once, whatever the scheduler did.
+        assertTrue(heapsAndOrphans[0] <= mostOpening.get(),
+                "heaps: " + heapsAndOrphans[0] + ", thread heaps opening or open at once: " + mostOpening.get());
+        // And those are the carriers plus what unmounts a holder, never the million threads; each heap keeps at
+        // most one arena (and, decaying, a retained one).
         int processors = Runtime.getRuntime().availableProcessors();
         assertTrue(heapsAndOrphans[0] <= 64 * processors, "heaps: " + heapsAndOrphans[0]);
         assertTrue(stats.arenasHighwater() <= allocator.stripeCount() + 2L * heapsAndOrphans[0],
