@@ -2,6 +2,7 @@ package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
 
+import static org.jpymalloc.PoolHeader.count;
 import static org.jpymalloc.PoolHeader.freeBlock;
 import static org.jpymalloc.PoolHeader.nextFreeBlock;
 
@@ -140,10 +141,10 @@ final class Heap {
     }
 
     /**
-     * Takes the head of a used pool's free list. Three accesses to pool memory (the free-list head, read
-     * and written, and its link), the live bit and the count on the Java heap: the fewer, the more of a
-     * caller's JIT inlining budget is left (each memory access through the FFM API inlines a deep tree of
-     * checks; docs/design.md, "Performance notes").
+     * Takes the head of a used pool's free list. Five accesses to pool memory (free-list head, its link,
+     * count) and one live bit: the fewer, the more of a caller's JIT inlining budget is left (each
+     * memory access through the FFM API inlines a deep tree of checks; docs/design.md, "Performance
+     * notes").
      *
      * <p>A free block's first word is user-writable once the block is freed, so a write after free
      * could aim the list anywhere: the popped address must be the start of one of the pool's blocks
@@ -163,11 +164,11 @@ final class Heap {
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
-        int count = arena.poolCount(pool);
+        int count = count(pool);
         if (count == 0) {
             retirement.forget(); // the deferred pool, handed a block again: CPython would have taken it back
         }
-        arena.poolCount(pool, count + 1);
+        count(pool, count + 1);
         if (next == 0) {
             FreeLists.extendOrRetire(this, pool, sizeClass, blockSizes[sizeClass]);
         }
@@ -190,8 +191,8 @@ final class Heap {
         long last = freeBlock(pool);
         nextFreeBlock(block, last);
         freeBlock(pool, block);
-        int count = arena.poolCount(pool) - 1;
-        arena.poolCount(pool, count);
+        int count = count(pool) - 1;
+        count(pool, count);
         if (last == 0) {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
             used.push(arena, pool, arena.poolClassOf(block));
@@ -308,10 +309,10 @@ final class Heap {
         if (PoolHeader.sizeClassIndex(pool) == sizeClass) {
             // The pool last served this class: its free list is still in order (obmalloc's "luckily").
             // An emptied pool holds at least two free blocks, so taking one leaves the list non-empty.
-            arena.poolCount(pool, 0);
+            count(pool, 0);
             return takeBlock(arena, pool, sizeClass);
         }
-        arena.poolCount(pool, 1);
+        count(pool, 1);
         long block = FreeLists.init(arena, pool, sizeClass, blockSizes[sizeClass], headerSize, poolMask + 1);
         arena.markLive(block);
         return block;
@@ -340,7 +341,7 @@ final class Heap {
             }
             visitor.arena(arena);
             for (long pool = arena.firstPool; pool < arena.nextVirginPool; pool += poolSize) {
-                int count = arena.poolCount(pool);
+                int count = count(pool);
                 if (count > 0) {
                     visitor.pool(arena, pool, PoolHeader.sizeClassIndex(pool), count, freeBlock(pool) == 0);
                 }

@@ -63,13 +63,6 @@ final class MappedArena implements ArenaView {
      * Java heap so that free needs no pool-header read. Read it with {@link #poolClassOf}.
      */
     final byte[] poolClass;
-    /**
-     * Per pool, the blocks allocated in it: obmalloc's {@code ref.count}, kept here rather than in the pool
-     * header for the same reason, and because two header accesses fewer per operation leave the callers of
-     * allocate and free more of C2's inlining budget (docs/design.md, "Performance notes"). Read and
-     * write it with {@link #poolCount}.
-     */
-    private final int[] poolCount;
     private final int alignmentShift;
     private final int poolShift;
 
@@ -106,7 +99,6 @@ final class MappedArena implements ArenaView {
         this.remotePending = heap != null && heap.lock != null ? new long[liveBlocks.length] : null;
         this.slack = heap != null && heap.trackRequested ? new byte[units] : null;
         this.poolClass = new byte[totalPools];
-        this.poolCount = new int[totalPools];
         this.freePoolCount = totalPools;
         this.nextVirginPool = firstPool;
     }
@@ -203,15 +195,6 @@ final class MappedArena implements ArenaView {
     /** Index of the pool holding {@code block}, for {@link #poolClass}. */
     int poolIndex(long block) {
         return (int) ((block - firstPool) >>> poolShift);
-    }
-
-    /** Blocks allocated in the pool holding {@code block} (or at {@code pool}). */
-    int poolCount(long block) {
-        return poolCount[poolIndex(block)];
-    }
-
-    void poolCount(long block, int count) {
-        poolCount[poolIndex(block)] = count;
     }
 
     /** The size class of the pool holding {@code block}, as recorded when the pool was set up. */
