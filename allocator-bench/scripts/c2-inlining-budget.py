@@ -19,10 +19,12 @@ import sys
 
 
 def last_task(log, method):
-    """The text of the last non-OSR compile task of `method` (JMH stubs: the one that stays)."""
+    """The text of the last non-OSR C2 compile task of `method` (JMH stubs: the one that stays)."""
     text = open(log, errors="replace").read()
     starts = [m.start() for m in re.finditer(r"<task [^>]*" + re.escape(method), text)]
-    starts = [s for s in starts if "compile_kind='osr'" not in text[s:text.index(">", s)]]
+    # C2's tasks only: C1's carry a level attribute (1 to 3) and may be logged after C2's.
+    starts = [s for s in starts if "compile_kind='osr'" not in text[s:text.index(">", s)]
+              and not re.search(r"level='[123]'", text[s:text.index(">", s)])]
     if not starts:
         sys.exit(f"no non-OSR compile of {method} in {log}")
     start = starts[-1]
