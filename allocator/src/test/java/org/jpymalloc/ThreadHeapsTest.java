@@ -99,9 +99,13 @@ class ThreadHeapsTest {
         }
     }
 
-    /** Until {@code thread} parks (on the registry's lock: nothing else parks on that path). */
+    /** Until {@code thread} parks (on the registry's lock: nothing else parks on that path); 10 s at most. */
     private static void awaitWaiting(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
         while (thread.getState() != Thread.State.WAITING) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(thread + " never waited for the registry's lock: " + thread.getState());
+            }
             Thread.sleep(1);
         }
     }
