@@ -14,12 +14,13 @@ package org.jpymalloc;
  * heap that retires eagerly with one that defers.
  *
  * <p>The deferral stays <em>armed</em> until the next {@link #settle}: when the pool, handed blocks again
- * since ({@link #forget}), empties again, it is deferred again on one compare. The decision rests on arena-level state, which
- * only a step after a settle can change, and on the class having no other used pool; should another pool
- * of the class have become used meanwhile (a full one given a block back), the empty pool waits behind it
- * on the class's list until the class needs a pool, which CPython would then take from the same arena's
- * front: this pool, as nothing at arena level happened in between. So the only-block pair, allocate then
- * free of a class's one block, costs a compare and a store on each side over the ordinary pair.
+ * since ({@link #forget}), empties again, it is deferred again on one compare. The decision rests on
+ * arena-level state, which only a step after a settle can change, and on the class having no other used
+ * pool; should another pool of the class have become used meanwhile (a full one given a block back), the
+ * empty pool waits behind it on the class's list until the class needs a pool, which CPython would then
+ * take from the same arena's front: this pool, as nothing at arena level happened in between. So the
+ * only-block pair, allocate then free of a class's one block, costs a compare and a store on each side
+ * over the ordinary pair.
  */
 final class PoolRetirement {
 
