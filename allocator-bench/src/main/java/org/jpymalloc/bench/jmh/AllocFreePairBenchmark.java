@@ -246,6 +246,20 @@ public class AllocFreePairBenchmark extends BenchmarkDefaults {
         return s.address();
     }
 
+    /** {@link #jpymallocOutOfLine()} through the shared allocator, routed implicitly (no thread heap). */
+    @Benchmark
+    public long jpymallocSharedOutOfLine() {
+        return sharedPairOutOfLine(shared);
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    private long sharedPairOutOfLine(PyMalloc allocator) {
+        MemorySegment s = allocator.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        allocator.free(s);
+        return s.address();
+    }
+
     /** {@link #malloc()} out of line, the peer of {@link #jpymallocOutOfLine()}. */
     @Benchmark
     public long mallocOutOfLine() {
