@@ -30,6 +30,19 @@ final class Checks {
         }
     }
 
+    /**
+     * Whether pools serve a request: {@code byteSize} from 1 to {@code threshold}, {@code byteAlignment} a
+     * power of two of at most {@code alignment} (itself a power of two). Each term below is negative exactly
+     * when its condition fails (the subtractions wrap only for {@code Long.MIN_VALUE}, whose partner term is
+     * then negative), so the test compiles to one branch instead of five. That matters beyond the branch:
+     * each never-taken branch costs an uncommon trap of some 40 bytes of code, and a hot path compiled past
+     * {@code InlineSmallCode} (2,500 bytes) is no longer inlined into callers compiled after it.
+     */
+    static boolean servedByPools(long byteSize, long byteAlignment, long threshold, long alignment) {
+        return ((byteSize - 1) | (threshold - byteSize) | (byteAlignment - 1) | (alignment - byteAlignment)
+                | -(byteAlignment & (byteAlignment - 1))) >= 0;
+    }
+
     /** Only native segments can be blocks of an allocator. */
     static void requireNative(MemorySegment segment) {
         if (!segment.isNative()) {

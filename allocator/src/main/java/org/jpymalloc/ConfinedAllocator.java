@@ -46,20 +46,11 @@ final class ConfinedAllocator implements PyMalloc {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkAccess();
-        if (servedByPools(byteSize, byteAlignment)) {
+        if (Checks.servedByPools(byteSize, byteAlignment, threshold, alignment)) {
             return allocateFromPool(byteSize);
         }
         Checks.sizeAndAlignment(byteSize, byteAlignment);
         return system.allocate(byteSize, byteAlignment, alignment, false);
-    }
-
-    /**
-     * Whether pools serve a request: 1 to the threshold bytes, aligned to at most the geometry's alignment
-     * (a power of two). Anything else is checked and goes to the system path.
-     */
-    private boolean servedByPools(long byteSize, long byteAlignment) {
-        return byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
-                && (byteAlignment & (byteAlignment - 1)) == 0;
     }
 
     @Override
@@ -86,7 +77,7 @@ final class ConfinedAllocator implements PyMalloc {
     @Override
     public long allocateAddress(long byteSize, long byteAlignment) {
         checkAccess();
-        if (servedByPools(byteSize, byteAlignment)) {
+        if (Checks.servedByPools(byteSize, byteAlignment, threshold, alignment)) {
             return heap.allocateBlock((int) ((byteSize - 1) >>> alignmentShift), byteSize);
         }
         Checks.sizeAndAlignment(byteSize, byteAlignment);

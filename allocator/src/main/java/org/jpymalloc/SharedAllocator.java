@@ -56,20 +56,11 @@ final class SharedAllocator implements PyMalloc {
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        if (servedByPools(byteSize, byteAlignment)) {
+        if (Checks.servedByPools(byteSize, byteAlignment, threshold, alignment)) {
             return allocateFromPool(byteSize);
         }
         Checks.sizeAndAlignment(byteSize, byteAlignment);
         return allocateFromSystem(byteSize, byteAlignment, false);
-    }
-
-    /**
-     * Whether pools serve a request: 1 to the threshold bytes, aligned to at most the geometry's alignment
-     * (a power of two). Anything else is checked and goes to the system path.
-     */
-    private boolean servedByPools(long byteSize, long byteAlignment) {
-        return byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
-                && (byteAlignment & (byteAlignment - 1)) == 0;
     }
 
     @Override
@@ -133,7 +124,7 @@ final class SharedAllocator implements PyMalloc {
 
     @Override
     public long allocateAddress(long byteSize, long byteAlignment) {
-        if (servedByPools(byteSize, byteAlignment)) {
+        if (Checks.servedByPools(byteSize, byteAlignment, threshold, alignment)) {
             return allocateBlockFromPool(byteSize);
         }
         Checks.sizeAndAlignment(byteSize, byteAlignment);

@@ -102,9 +102,11 @@ final class ThreadHeap implements PyMalloc {
     }
 
     /**
-     * Whether pools serve a request (as in {@link SharedAllocator} and {@link ConfinedAllocator}). Written out
-     * in each: one static helper for all three left C2's inlining and the compiled size unchanged, yet ran
-     * this pair 2.5 ns slower over eight alternating forks (15.9 against 18.7 ns at 64 bytes).
+     * Whether pools serve a request: {@link Checks#servedByPools}'s answer, in five branches. Kept here
+     * rather than calling it: with the helper this pair ran 2.5 ns slower in JMH's loop, both when the
+     * helper had these five branches (15.9 against 18.7 ns at 64 bytes, eight alternating forks) and with
+     * its one branch (13.1 against 16.1 ns, four), which made the confined and shared pairs faster. Out of
+     * line the thread heap's pair was the same either way (CHANGELOG.md).
      */
     private boolean servedByPools(long byteSize, long byteAlignment) {
         return byteSize > 0 && byteSize <= threshold && byteAlignment > 0 && byteAlignment <= alignment
