@@ -25,6 +25,9 @@ final class SharedAllocator implements PyMalloc {
 
     private final Geometry geometry;
     private final Stripes stripes;
+    /** {@link Stripes#stripes()} and its index mask, held here so that routing need not load Stripes first. */
+    private final Heap[] stripeHeaps;
+    private final int stripeMask;
     private final LockedSystemPath system;
     private final long threshold;
     private final long alignment;
@@ -48,6 +51,8 @@ final class SharedAllocator implements PyMalloc {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.stripes = new Stripes(geometry, stripeCount, retention, policy, budget, trackRequested, biasQuietOps);
+        this.stripeHeaps = stripes.stripes();
+        this.stripeMask = stripeHeaps.length - 1;
         this.system = new LockedSystemPath(budget, geometry.alignment());
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
@@ -74,16 +79,34 @@ final class SharedAllocator implements PyMalloc {
         return segment;
     }
 
-    /** From the thread's stripe: as its owner, without the lock, or under the lock. */
+    /**
+     * From the thread's stripe: as its owner, without the lock, or under the lock ({@link #allocateLocked}).
+     * Only the owner's way is written here, to keep the compiled method small: past C2's
+     * {@code InlineSmallCode} (2,500 bytes) a caller compiled after it calls it instead of inlining it
+     * (docs/design.md, "Performance notes"; this path is still some 300 bytes over).
+     */
     private MemorySegment allocateFromPool(long byteSize) {
         Thread me = Thread.currentThread();
         Heap heap = stripeOf(me);
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
-        StripeLock.Owner owner = enter(heap, me);
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return allocateLocked(heap, me, sizeClass, byteSize);
+        }
         try {
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            leave(heap, me, owner);
+            owner.exit();
+        }
+    }
+
+    /** {@link #allocateFromPool} under the stripe's lock; out of line. */
+    private MemorySegment allocateLocked(Heap heap, Thread me, int sizeClass, long byteSize) {
+        lockOpen(heap, me);
+        try {
+            return heap.allocateSegment(sizeClass, byteSize);
+        } finally {
+            heap.lock.unlock(me);
         }
     }
 
@@ -136,11 +159,24 @@ final class SharedAllocator implements PyMalloc {
         Thread me = Thread.currentThread();
         Heap heap = stripeOf(me);
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
-        StripeLock.Owner owner = enter(heap, me);
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return allocateBlockLocked(heap, me, sizeClass, byteSize);
+        }
         try {
             return heap.allocateBlock(sizeClass, byteSize);
         } finally {
-            leave(heap, me, owner);
+            owner.exit();
+        }
+    }
+
+    /** {@link #allocateBlockFromPool} under the stripe's lock; out of line. */
+    private long allocateBlockLocked(Heap heap, Thread me, int sizeClass, long byteSize) {
+        lockOpen(heap, me);
+        try {
+            return heap.allocateBlock(sizeClass, byteSize);
+        } finally {
+            heap.lock.unlock(me);
         }
     }
 
@@ -152,8 +188,10 @@ final class SharedAllocator implements PyMalloc {
     public void free(MemorySegment segment) {
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
         Thread me = Thread.currentThread();
-        MappedArena arena = stripeOf(me).cachedArena(address);
-        if (arena == null || !freeInArena(segment, arena, address, me)) {
+        Heap mine = stripeOf(me);
+        MappedArena arena = mine.cachedArena(address);
+        if (arena == null || !(arena.heap == mine ? freeInStripe(segment, arena, address, me, mine)
+                : freeInArena(segment, arena, address, me))) {
             freeWithoutCache(segment, address, me);
         }
     }
@@ -162,9 +200,29 @@ final class SharedAllocator implements PyMalloc {
     @Override
     public void freeAddress(long address) {
         Thread me = Thread.currentThread();
-        MappedArena arena = stripeOf(me).cachedArena(address);
-        if (arena == null || !freeInArena(null, arena, address, me)) {
+        Heap mine = stripeOf(me);
+        MappedArena arena = mine.cachedArena(address);
+        if (arena == null || !(arena.heap == mine ? freeInStripe(null, arena, address, me, mine)
+                : freeInArena(null, arena, address, me))) {
             freeWithoutCache(null, address, me);
+        }
+    }
+
+    /**
+     * {@link #freeInArena} for a block of the caller's own stripe {@code mine}, the usual case. The same
+     * steps, but the stripe's lock is reached from {@code mine}, which the processor has loaded already,
+     * rather than from {@code arena.heap}: it loads the lock, its owner and the owner's thread while it
+     * still checks the arena, instead of after (a chain of dependent loads two shorter).
+     */
+    private boolean freeInStripe(MemorySegment segment, MappedArena arena, long address, Thread me, Heap mine) {
+        StripeLock.Owner owner = mine.lock.enterAsOwner(me);
+        if (owner == null) {
+            return freeNotOwner(segment, arena, address, me);
+        }
+        try {
+            return freeLiveBlock(segment, arena, address);
+        } finally {
+            owner.exit();
         }
     }
 
@@ -189,15 +247,29 @@ final class SharedAllocator implements PyMalloc {
         Heap heap = arena.heap;
         StripeLock.Owner owner = heap.lock.enterAsOwner(me);
         if (owner == null) {
-            if (heap.lock.ownedByAnotherLiveThread(me) && RemoteFrees.tryPush(segment, arena, address)) {
-                return true;
-            }
-            lockOpen(heap, me);
+            return freeNotOwner(segment, arena, address, me);
         }
         try {
             return freeLiveBlock(segment, arena, address);
         } finally {
-            leave(heap, me, owner);
+            owner.exit();
+        }
+    }
+
+    /**
+     * {@link #freeInArena} by a thread that does not own the arena's stripe: on the owner's remote-free
+     * stack, or under the stripe's lock. Out of line, as {@link #allocateLocked}.
+     */
+    private boolean freeNotOwner(MemorySegment segment, MappedArena arena, long address, Thread me) {
+        Heap heap = arena.heap;
+        if (heap.lock.ownedByAnotherLiveThread(me) && RemoteFrees.tryPush(segment, arena, address)) {
+            return true;
+        }
+        lockOpen(heap, me);
+        try {
+            return freeLiveBlock(segment, arena, address);
+        } finally {
+            heap.lock.unlock(me);
         }
     }
 
@@ -217,8 +289,9 @@ final class SharedAllocator implements PyMalloc {
         return segment == null || arena.owns(segment);
     }
 
+    /** The stripe {@code thread} allocates from. */
     private Heap stripeOf(Thread thread) {
-        return stripes.of(thread);
+        return stripeHeaps[(int) thread.threadId() & stripeMask];
     }
 
     @Override

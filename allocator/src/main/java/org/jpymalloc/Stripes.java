@@ -17,7 +17,6 @@ final class Stripes {
     static final String OWNER_BIAS_PROPERTY = "jpymalloc.ownerBias";
 
     private final Heap[] heaps;
-    private final int mask;
     private final ThreadHeaps threadHeaps;
     /** Which arena, of any stripe, owns an address: lock-free lookups for frees from any thread. */
     private final ArenaMap arenaMap;
@@ -38,7 +37,6 @@ final class Stripes {
             heaps[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, policy,
                     budget, new Usage(), trackRequested);
         }
-        this.mask = count - 1;
         this.threadHeaps = new ThreadHeaps(() -> new Heap(geometry, StripeLock.pinnable(), arenaMap, counters,
                 retention, policy, budget, new Usage(), trackRequested));
     }
@@ -63,9 +61,13 @@ final class Stripes {
         return arenaMap.lookup(address);
     }
 
-    /** The stripe {@code thread} allocates from. */
-    Heap of(Thread thread) {
-        return heaps[(int) thread.threadId() & mask];
+    /**
+     * The stripes, indexed by {@code threadId & (length - 1)}: the array itself, not a copy, so that
+     * {@link SharedAllocator} routes a call with one load fewer in its chain of dependent loads.
+     * Never written after construction.
+     */
+    Heap[] stripes() {
+        return heaps;
     }
 
     /** Every heap: the stripes, then the thread heaps' (open, orphaned or left by dead threads). */
