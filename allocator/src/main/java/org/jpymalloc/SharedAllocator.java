@@ -154,7 +154,11 @@ final class SharedAllocator implements PyMalloc {
         return allocateFromSystem(byteSize, byteAlignment, false).address();
     }
 
-    /** {@link #allocateFromPool} for the address API. */
+    /**
+     * {@link #allocateFromPool} for the address API. Written out rather than shared, as
+     * {@link Heap#allocateBlock} is: each is the whole of its hot path, and sharing one through a lambda
+     * or a flag would add to the compiled code that must stay small ("Performance notes").
+     */
     private long allocateBlockFromPool(long byteSize) {
         Thread me = Thread.currentThread();
         Heap heap = stripeOf(me);
