@@ -194,8 +194,8 @@ final class SharedAllocator implements PyMalloc {
         Thread me = Thread.currentThread();
         Heap mine = stripeOf(me);
         MappedArena arena = mine.cachedArena(address);
-        if (arena == null || !(arena.heap == mine ? freeInStripe(segment, arena, address, me, mine)
-                : freeInArena(segment, arena, address, me))) {
+        if (arena == null || !(arena.heap == mine ? freeInArena(segment, arena, address, me, mine)
+                : freeInArena(segment, arena, address, me, arena.heap))) {
             freeWithoutCache(segment, address, me);
         }
     }
@@ -206,27 +206,9 @@ final class SharedAllocator implements PyMalloc {
         Thread me = Thread.currentThread();
         Heap mine = stripeOf(me);
         MappedArena arena = mine.cachedArena(address);
-        if (arena == null || !(arena.heap == mine ? freeInStripe(null, arena, address, me, mine)
-                : freeInArena(null, arena, address, me))) {
+        if (arena == null || !(arena.heap == mine ? freeInArena(null, arena, address, me, mine)
+                : freeInArena(null, arena, address, me, arena.heap))) {
             freeWithoutCache(null, address, me);
-        }
-    }
-
-    /**
-     * {@link #freeInArena} for a block of the caller's own stripe {@code mine}, the usual case. The same
-     * steps, but the stripe's lock is reached from {@code mine}, which the processor has loaded already,
-     * rather than from {@code arena.heap}: it loads the lock, its owner and the owner's thread while it
-     * still checks the arena, instead of after (a chain of dependent loads two shorter).
-     */
-    private boolean freeInStripe(MemorySegment segment, MappedArena arena, long address, Thread me, Heap mine) {
-        StripeLock.Owner owner = mine.lock.enterAsOwner(me);
-        if (owner == null) {
-            return freeNotOwner(segment, arena, address, me);
-        }
-        try {
-            return freeLiveBlock(segment, arena, address);
-        } finally {
-            owner.exit();
         }
     }
 
@@ -238,17 +220,19 @@ final class SharedAllocator implements PyMalloc {
         MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
             system.free(segment, address);
-        } else if (!freeInArena(segment, arena, address, me)) {
+        } else if (!freeInArena(segment, arena, address, me, arena.heap)) {
             throw BlockDiagnosis.notALiveBlock(segment, address, arena);
         }
     }
 
     /**
-     * Frees as the owner of the arena's stripe, or else under its lock; false if the arena is no longer
-     * mapped.
+     * Frees as the owner of the arena's stripe {@code heap} ({@code arena.heap}), or else by
+     * {@link #freeNotOwner}; false if the arena is no longer mapped. {@link #free} passes the caller's own
+     * stripe when the arena is in it, the usual case: the processor then loads the stripe's lock, its
+     * owner and the owner's thread while it still checks the arena, instead of after loading
+     * {@code arena.heap} (a chain of dependent loads two shorter).
      */
-    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address, Thread me) {
-        Heap heap = arena.heap;
+    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address, Thread me, Heap heap) {
         StripeLock.Owner owner = heap.lock.enterAsOwner(me);
         if (owner == null) {
             return freeNotOwner(segment, arena, address, me);
