@@ -45,7 +45,7 @@ final class BlockDiagnosis {
         if (address - pool < g.poolHeaderSize()) {
             return "is not a block: it lies in the header of pool 0x" + Long.toHexString(pool);
         }
-        if (arena.count(pool) == 0) {
+        if (PoolHeader.count(pool) == 0) {
             return "was already freed (double free): its pool 0x" + Long.toHexString(pool) + " is empty";
         }
         int sizeClass = PoolHeader.sizeClassIndex(pool);

@@ -7,6 +7,7 @@ import static org.jpymalloc.ClassSlots.HEAD;
 import static org.jpymalloc.ClassSlots.MAGIC;
 import static org.jpymalloc.ClassSlots.SPAN;
 import static org.jpymalloc.ClassSlots.STRIDE;
+import static org.jpymalloc.PoolHeader.count;
 import static org.jpymalloc.PoolHeader.freeBlock;
 import static org.jpymalloc.PoolHeader.nextFreeBlock;
 
@@ -31,10 +32,9 @@ import static org.jpymalloc.PoolHeader.nextFreeBlock;
  * {@link PoolRetirement}).
  *
  * <p>Hot path cost: an allocation from a used pool reads the class's head pool and its arena from two
- * Java arrays, reads and writes one header word (the free-list head), reads one block word, sets one live
- * bit (checking it was clear) and counts the block in its arena's pool counts; a free finds the arena
- * (the last-arena cache, else the {@link ArenaMap}), tests and clears the live bit, reads and writes the
- * free-list head, writes the block's link and counts the block out.
+ * Java arrays, reads and writes two header words, reads one block word and sets one live bit (checking
+ * it was clear); a free finds the arena (the last-arena cache, else the {@link ArenaMap}), tests and
+ * clears the live bit, and writes two header words and the block's link.
  */
 final class Heap {
 
@@ -140,10 +140,10 @@ final class Heap {
     }
 
     /**
-     * Takes the head of a used pool's free list. Three accesses to pool memory (the free-list head, read
-     * and written, and its link), one live bit and the pool's count: the fewer the FFM accesses, the more
-     * of a caller's JIT inlining budget is left (each inlines a deep tree of checks; docs/design.md,
-     * "Compiled size").
+     * Takes the head of a used pool's free list. Five accesses to pool memory (free-list head, its link,
+     * count) and one live bit: the fewer, the more of a caller's JIT inlining budget is left (each
+     * memory access through the FFM API inlines a deep tree of checks; docs/design.md, "Performance
+     * notes").
      *
      * <p>A free block's first word is user-writable once the block is freed, so a write after free
      * could aim the list anywhere: the popped address must be the start of one of the pool's blocks
@@ -163,11 +163,11 @@ final class Heap {
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
-        int count = arena.count(pool);
+        int count = count(pool);
         if (count == 0) {
             retirement.forget(); // the deferred pool, handed a block again: CPython would have taken it back
         }
-        arena.count(pool, count + 1);
+        count(pool, count + 1);
         if (next == 0) {
             FreeLists.extendOrRetire(this, pool, sizeClass, slots[at + BLOCK_SIZE]);
         }
@@ -190,8 +190,8 @@ final class Heap {
         long last = freeBlock(pool);
         nextFreeBlock(block, last);
         freeBlock(pool, block);
-        int count = arena.count(pool) - 1;
-        arena.count(pool, count);
+        int count = count(pool) - 1;
+        count(pool, count);
         if (last == 0) {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
             used.push(arena, pool, arena.poolClassOf(block));
@@ -309,10 +309,10 @@ final class Heap {
         if (PoolHeader.sizeClassIndex(pool) == sizeClass) {
             // The pool last served this class: its free list is still in order (obmalloc's "luckily").
             // An emptied pool holds at least two free blocks, so taking one leaves the list non-empty.
-            arena.count(pool, 0);
+            count(pool, 0);
             return takeBlock(arena, pool, sizeClass);
         }
-        arena.count(pool, 1);
+        count(pool, 1);
         long block = FreeLists.init(arena, pool, sizeClass, blockSizes[sizeClass], headerSize, poolMask + 1);
         arena.markLive(block);
         return block;
@@ -341,7 +341,7 @@ final class Heap {
             }
             visitor.arena(arena);
             for (long pool = arena.firstPool; pool < arena.nextVirginPool; pool += poolSize) {
-                int count = arena.count(pool);
+                int count = count(pool);
                 if (count > 0) {
                     visitor.pool(arena, pool, PoolHeader.sizeClassIndex(pool), count, freeBlock(pool) == 0);
                 }

@@ -79,7 +79,7 @@ final class HeapInvariants {
         long liveBits = 0;
         long carved = (arena.nextVirginPool - arena.firstPool) / g.poolSize();
         for (long pool = arena.firstPool; pool < arena.nextVirginPool; pool += g.poolSize()) {
-            int count = arena.count(pool);
+            int count = PoolHeader.count(pool);
             if (count == 0) {
                 check(emptyPools.contains(pool), "empty pool " + hex(pool) + " is not on the free-pool list of " + arena);
                 check(!usedListPools.contains(pool), "empty pool " + hex(pool) + " is on a used list");
@@ -100,7 +100,7 @@ final class HeapInvariants {
         for (long pool = arena.freePools; pool != 0; pool = PoolHeader.nextPool(pool)) {
             check(pool >= arena.firstPool && pool < arena.nextVirginPool && (pool & (g.poolSize() - 1)) == 0,
                     "free-pool list of " + arena + " holds " + hex(pool));
-            check(arena.count(pool) == 0, "pool " + hex(pool) + " on the free-pool list has blocks");
+            check(PoolHeader.count(pool) == 0, "pool " + hex(pool) + " on the free-pool list has blocks");
             check(pools.add(pool), "free-pool list of " + arena + " loops at " + hex(pool));
         }
         return pools;

@@ -63,14 +63,6 @@ final class MappedArena implements ArenaView {
      * Java heap so that free needs no pool-header read. Read it with {@link #poolClassOf}.
      */
     final byte[] poolClass;
-    /**
-     * Per pool, its allocated blocks: obmalloc's {@code ref.count}, kept here rather than in the pool header,
-     * whose field stays (the header keeps CPython's 48 bytes) but is not written. Every allocation and free
-     * updates it: on the Java heap that is an array access, where through the FFM API a read and a write
-     * cost some 700 C2 IR nodes and two bounds-check traps, and the pair's callers ran into C2's inlining
-     * cutoffs (docs/design.md, "Compiled size"). Read it with {@link #count}.
-     */
-    private final int[] poolCounts;
     private final int alignmentShift;
     private final int poolShift;
 
@@ -107,7 +99,6 @@ final class MappedArena implements ArenaView {
         this.remotePending = heap != null && heap.lock != null ? new long[liveBlocks.length] : null;
         this.slack = heap != null && heap.trackRequested ? new byte[units] : null;
         this.poolClass = new byte[totalPools];
-        this.poolCounts = new int[totalPools];
         this.freePoolCount = totalPools;
         this.nextVirginPool = firstPool;
     }
@@ -204,15 +195,6 @@ final class MappedArena implements ArenaView {
     /** Index of the pool holding {@code block}, for {@link #poolClass}. */
     int poolIndex(long block) {
         return (int) ((block - firstPool) >>> poolShift);
-    }
-
-    /** Blocks allocated in {@code pool}, one of this arena's carved pools. */
-    int count(long pool) {
-        return poolCounts[poolIndex(pool)];
-    }
-
-    void count(long pool, int count) {
-        poolCounts[poolIndex(pool)] = count;
     }
 
     /** The size class of the pool holding {@code block}, as recorded when the pool was set up. */

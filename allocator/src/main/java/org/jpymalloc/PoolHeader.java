@@ -17,8 +17,7 @@ import static org.jpymalloc.NativeMemory.EVERYTHING;
  *
  * <pre>
  * offset  size  field            obmalloc name    meaning
- *      0     4  count            ref.count        blocks allocated in this pool: not written here, kept in
- *                                                  MappedArena (its poolCounts says why)
+ *      0     4  count            ref.count        blocks allocated in this pool
  *      4     4  (padding)                         ref is a union with a pointer
  *      8     8  freeBlock        freeblock        head of the free-block list, 0 if none
  *     16     8  nextPool         nextpool         next pool of the class list, or next empty pool
@@ -51,6 +50,7 @@ final class PoolHeader {
 
     // Byte offsets of the fields, derived from LAYOUT once. Accesses use the unaligned layouts: every
     // address here is aligned anyway, and skipping the alignment check keeps each access a plain move.
+    private static final long COUNT = offset("count");
     private static final long FREE_BLOCK = offset("freeBlock");
     private static final long NEXT_POOL = offset("nextPool");
     private static final long PREV_POOL = offset("prevPool");
@@ -65,6 +65,14 @@ final class PoolHeader {
     private static final VarHandle LONG = JAVA_LONG_UNALIGNED.varHandle();
 
     private PoolHeader() {
+    }
+
+    static int count(long pool) {
+        return (int) INT.get(EVERYTHING, pool + COUNT);
+    }
+
+    static void count(long pool, int value) {
+        INT.set(EVERYTHING, pool + COUNT, value);
     }
 
     static long freeBlock(long pool) {

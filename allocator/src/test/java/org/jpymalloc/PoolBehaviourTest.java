@@ -103,7 +103,7 @@ class PoolBehaviourTest {
         for (MemorySegment s : blocks) {
             allocator.free(s);
         }
-        assertEquals(0, arena.count(pool));
+        assertEquals(0, PoolHeader.count(pool));
         assertEquals(second, heap.usedPoolHead(31), "empty: off the class list");
         assertEquals(pool, arena.freePools, "empty: at the front of its arena's free pools");
         assertEquals(freeBefore + 1, arena.freePoolCount);
