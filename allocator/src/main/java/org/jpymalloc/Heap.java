@@ -2,11 +2,6 @@ package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
 
-import static org.jpymalloc.ClassSlots.BLOCK_SIZE;
-import static org.jpymalloc.ClassSlots.HEAD;
-import static org.jpymalloc.ClassSlots.MAGIC;
-import static org.jpymalloc.ClassSlots.SPAN;
-import static org.jpymalloc.ClassSlots.STRIDE;
 import static org.jpymalloc.PoolHeader.count;
 import static org.jpymalloc.PoolHeader.freeBlock;
 import static org.jpymalloc.PoolHeader.nextFreeBlock;
@@ -48,12 +43,15 @@ final class Heap {
     private final long alignmentMask;
     private final long[] blockSizes;
     /**
-     * Per class, what an allocation reads: the used-pool head, and the span and divisibility constant
-     * with which {@link #takeBlock} proves a free-list link is a block boundary (a multiply instead of a
-     * division); {@link ClassSlots}.
+     * Per class {@code c}, at {@code 2c}: bytes from a pool's first block to the end of its last whole
+     * block; at {@code 2c + 1}: Lemire's divisibility constant {@code ceil(2^64 / blockSize)}, with which an
+     * offset {@code n < 2^32} is a multiple of the block size exactly when {@code n * constant <= constant
+     * - 1}, unsigned. A multiply instead of a division proves a free-list link is a block boundary
+     * (takeBlock); one array, so one bounds check.
      */
-    private final long[] slots;
+    private final long[] blockChecks;
     private final UsedPools used;
+    private final long[] usedHeads;
     private final MappedArena[] usedHeadArenas;
     private final UsableArenas usable;
     private final ArenaTable arenas;
@@ -96,13 +94,16 @@ final class Heap {
         this.headerSize = geometry.poolHeaderSize();
         this.alignmentMask = geometry.alignment() - 1;
         this.blockSizes = new long[geometry.sizeClassCount()];
+        this.blockChecks = new long[2 * blockSizes.length];
         for (int c = 0; c < blockSizes.length; c++) {
             blockSizes[c] = geometry.blockSize(c);
+            blockChecks[2 * c] = geometry.blocksPerPool(c) * blockSizes[c];
+            blockChecks[2 * c + 1] = Long.divideUnsigned(-1L, blockSizes[c]) + 1;
         }
-        this.slots = ClassSlots.of(geometry);
         this.requested = new RequestedBytes(geometry, blockSizes, usage);
         this.arenas = new ArenaTable(geometry, lock != null, arenaMap, counters, budget, usage, retention);
-        this.used = new UsedPools(slots, geometry.sizeClassCount(), arenas);
+        this.used = new UsedPools(geometry.sizeClassCount(), arenas);
+        this.usedHeads = used.heads;
         this.usedHeadArenas = used.headArenas;
         this.usable = UsableArenas.of(policy, geometry);
         this.retirement = new PoolRetirement(used, usable, arenas);
@@ -113,7 +114,7 @@ final class Heap {
      * bytes, a slice of its arena's scoped segment.
      */
     MemorySegment allocateSegment(int sizeClass, long byteSize) {
-        long pool = slots[STRIDE * sizeClass + HEAD];
+        long pool = usedHeads[sizeClass];
         MappedArena arena = usedHeadArenas[sizeClass];
         long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
         if (pool == 0) {
@@ -130,7 +131,7 @@ final class Heap {
      * rather than shared: each is the whole of its hot path, kept within the JIT's inlining budget.)
      */
     long allocateBlock(int sizeClass, long byteSize) {
-        long pool = slots[STRIDE * sizeClass + HEAD];
+        long pool = usedHeads[sizeClass];
         MappedArena arena = usedHeadArenas[sizeClass];
         long block = pool != 0 ? takeBlock(arena, pool, sizeClass) : allocateFromNewPool(sizeClass, byteSize);
         if (trackRequested) {
@@ -147,7 +148,7 @@ final class Heap {
      *
      * <p>A free block's first word is user-writable once the block is freed, so a write after free
      * could aim the list anywhere: the popped address must be the start of one of the pool's blocks
-     * (inside its span, at a multiple of the block size: a multiply, see {@link ClassSlots}) that is
+     * (inside its span, at a multiple of the block size: a multiply, see {@link #blockChecks}) that is
      * not live, or this throws instead of handing out memory the pool does not own. So a block handed out
      * never overlaps a pool header or another live block, and the allocator's own structures stay out of
      * the program's reach (docs/safety.md).
@@ -155,11 +156,11 @@ final class Heap {
     private long takeBlock(MappedArena arena, long pool, int sizeClass) {
         long block = freeBlock(pool);
         long offset = block - pool - headerSize;
-        int at = STRIDE * sizeClass;
-        long magic = slots[at + MAGIC]; // read before SPAN: C2's code for this order is 56 bytes smaller
-        if (Long.compareUnsigned(offset, slots[at + SPAN]) >= 0
+        long magic = blockChecks[2 * sizeClass + 1];
+        if (Long.compareUnsigned(offset, blockChecks[2 * sizeClass]) >= 0
                 || Long.compareUnsigned(offset * magic, magic - 1) > 0 || !arena.markLive(block)) {
-            throw FreeLists.repair(this, arena, pool, block, sizeClass, slots[at + BLOCK_SIZE], slots[at + SPAN]);
+            throw FreeLists.repair(this, arena, pool, block, sizeClass, blockSizes[sizeClass],
+                    blockChecks[2 * sizeClass]);
         }
         long next = nextFreeBlock(block);
         freeBlock(pool, next);
@@ -169,7 +170,7 @@ final class Heap {
         }
         count(pool, count + 1);
         if (next == 0) {
-            FreeLists.extendOrRetire(this, pool, sizeClass, slots[at + BLOCK_SIZE]);
+            FreeLists.extendOrRetire(this, pool, sizeClass, blockSizes[sizeClass]);
         }
         return block;
     }
@@ -292,9 +293,8 @@ final class Heap {
      * a pool again.
      */
     private long allocateFromNewPool(int sizeClass, long requested) {
-        long head;
-        if (collectRemoteFreesForAllocation() > 0 && (head = slots[STRIDE * sizeClass + HEAD]) != 0) {
-            return takeBlock(usedHeadArenas[sizeClass], head, sizeClass);
+        if (collectRemoteFreesForAllocation() > 0 && usedHeads[sizeClass] != 0) {
+            return takeBlock(usedHeadArenas[sizeClass], usedHeads[sizeClass], sizeClass);
         }
         settleDeferred();
         arenas.decay();
@@ -376,7 +376,7 @@ final class Heap {
 
     long usedPoolHead(int sizeClass) {
         settleDeferred();
-        return slots[STRIDE * sizeClass + HEAD];
+        return usedHeads[sizeClass];
     }
 
     UsableArenas usableArenas() {
