@@ -23,6 +23,9 @@ public final class HotLoop {
             throw new IllegalArgumentException("usage: HotLoop confined|threadHeap|shared [size]");
         }
         long size = args.length > 1 ? Long.parseLong(args[1]) : 64;
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be positive: " + size);
+        }
         try (PyMalloc shared = PyMalloc.ofShared()) {
             PyMalloc allocator = switch (args[0]) {
                 case "confined" -> PyMalloc.ofConfined();
