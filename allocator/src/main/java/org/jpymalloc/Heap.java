@@ -197,7 +197,11 @@ final class Heap {
             // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
             used.push(arena, pool, arena.poolClassOf(block));
         } else if (count == 0) {
-            retirement.emptied(arena, pool);
+            if (pool == retirement.armedPool) {
+                retirement.deferredPool = pool; // PoolRetirement.emptied's first case, written out (see there)
+            } else {
+                retirement.emptied(arena, pool);
+            }
         }
         return true;
     }

@@ -32,9 +32,9 @@ final class PoolRetirement {
      * ({@link ArenaTable#bySlot}), not by reference: a reference stored into this long-lived object would
      * pay the garbage collector's card-marking barrier.
      */
-    private long deferredPool;
+    long deferredPool;
     /** The pool last deferred, until the next settle: deferred again at once when it empties again. */
-    private long armedPool;
+    long armedPool;
     private int deferredArena;
     private int deferredClass;
     /** Whether emptied pools may be deferred; tests turn it off to compare with CPython's eager retirement. */
@@ -46,7 +46,12 @@ final class PoolRetirement {
         this.arenas = arenas;
     }
 
-    /** The last block of {@code pool}, in {@code arena}, was freed. */
+    /**
+     * The last block of {@code pool}, in {@code arena}, was freed. {@link Heap#free} writes out the first
+     * case, the armed pool emptied again: a caller that inlines the pair past C2's
+     * {@code NodeCountInliningCutoff} (JMH's only-block stubs do) would otherwise keep this call in the
+     * pair's loop, where a compare and a store are all it does (docs/design.md, "Performance notes").
+     */
     void emptied(MappedArena arena, long pool) {
         if (pool == armedPool) {
             deferredPool = pool; // emptied again with nothing at arena level changed since it was deferred
