@@ -198,7 +198,7 @@ final class Heap {
             used.push(arena, pool, arena.poolClassOf(block));
         } else if (count == 0) {
             if (pool == retirement.armedPool) {
-                retirement.deferredPool = pool; // PoolRetirement.emptied's first case, written out (see there)
+                retirement.deferredPool = pool; // the armed pool emptied again: deferred again (PoolRetirement)
             } else {
                 retirement.emptied(arena, pool);
             }

@@ -33,7 +33,14 @@ final class PoolRetirement {
      * pay the garbage collector's card-marking barrier.
      */
     long deferredPool;
-    /** The pool last deferred, until the next settle: deferred again at once when it empties again. */
+    /**
+     * The pool last deferred, until the next settle: when it empties again, {@link Heap#free} defers it
+     * again itself ({@code deferredPool = armedPool}), with no call. Those two fields are the only-block
+     * pair's step on every free, and JMH's only-block stubs pass C2's {@code NodeCountInliningCutoff},
+     * past which {@link #emptied} would stay a call in the pair's loop. (With two accessor methods instead
+     * of the fields, the stub's compile log showed the cutoff leaving a pool-header write out of line:
+     * docs/design.md, "Performance notes".)
+     */
     long armedPool;
     private int deferredArena;
     private int deferredClass;
@@ -47,16 +54,11 @@ final class PoolRetirement {
     }
 
     /**
-     * The last block of {@code pool}, in {@code arena}, was freed. {@link Heap#free} writes out the first
-     * case, the armed pool emptied again: a caller that inlines the pair past C2's
-     * {@code NodeCountInliningCutoff} (JMH's only-block stubs do) would otherwise keep this call in the
-     * pair's loop, where a compare and a store are all it does (docs/design.md, "Performance notes").
+     * The last block of {@code pool}, in {@code arena}, was freed, and {@code pool} is not the armed pool
+     * ({@link Heap#free} defers that one again itself).
      */
     void emptied(MappedArena arena, long pool) {
-        if (pool == armedPool) {
-            deferredPool = pool; // emptied again with nothing at arena level changed since it was deferred
-            return;
-        }
+        assert pool != armedPool : "the armed pool is deferred again by Heap.free, not emptied";
         settle();
         int sizeClass = arena.poolClassOf(pool);
         if (deferEmptyPools && retiresToHead(arena, sizeClass)) {
