@@ -27,28 +27,37 @@ public final class HotLoop {
             throw new IllegalArgumentException("size must be positive: " + size);
         }
         try (PyMalloc shared = PyMalloc.ofShared()) {
-            PyMalloc allocator = switch (args[0]) {
-                case "confined" -> PyMalloc.ofConfined();
-                case "threadHeap" -> shared.threadHeap();
-                case "shared" -> shared;
+            switch (args[0]) {
+                case "confined" -> {
+                    try (PyMalloc confined = PyMalloc.ofConfined()) {
+                        run(confined, size);
+                    }
+                }
+                case "threadHeap" -> {
+                    try (PyMalloc threadHeap = shared.threadHeap()) {
+                        run(threadHeap, size);
+                    }
+                }
+                case "shared" -> run(shared, size);
                 default -> throw new IllegalArgumentException("mode must be confined, threadHeap or shared: "
                         + args[0]);
-            };
-            MemorySegment resident = allocator.allocate(size);
-            long sum = 0;
-            for (int round = 0; round < 200; round++) {
-                for (int i = 0; i < 100_000; i++) {
-                    MemorySegment s = allocator.allocate(size);
-                    s.set(ValueLayout.JAVA_LONG, 0, i);
-                    allocator.free(s);
-                    sum += s.address();
-                }
-            }
-            allocator.free(resident);
-            System.out.println("checksum " + sum);
-            if (allocator != shared) {
-                allocator.close();
             }
         }
+    }
+
+    /** The loop itself: 20 million allocate-write-free pairs beside one resident block of the size. */
+    private static void run(PyMalloc allocator, long size) {
+        MemorySegment resident = allocator.allocate(size);
+        long sum = 0;
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < 100_000; i++) {
+                MemorySegment s = allocator.allocate(size);
+                s.set(ValueLayout.JAVA_LONG, 0, i);
+                allocator.free(s);
+                sum += s.address();
+            }
+        }
+        allocator.free(resident);
+        System.out.println("checksum " + sum);
     }
 }
