@@ -74,6 +74,20 @@ final class NativeMemory {
      */
     static final java.util.concurrent.atomic.AtomicInteger FAIL_NEXT_MMAPS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /**
+     * Every address {@link #EVERYTHING} is read at by {@link PoolHeader} is below 2^62, and is passed through
+     * this mask: it changes no such address, and it tells C2 the offset's range, which proves the
+     * segment's bounds check, so the compiled code has no check and no trap for it (docs/design.md,
+     * "Performance notes"). Linux gives user space at most 57 bits on x86-64 and 52 on AArch64;
+     * {@link #mmap} refuses a mapping that ends above it all the same.
+     */
+    static final long ADDRESS_MASK = (1L << 62) - 1;
+
+    /** Whether {@code [address, address + byteSize)} lies below {@link #ADDRESS_MASK}'s limit. */
+    static boolean belowAddressLimit(long address, long byteSize) {
+        return address >= 0 && byteSize >= 0 && address + byteSize - 1 <= ADDRESS_MASK;
+    }
+
     /** Maps {@code byteSize} bytes of private, anonymous, zeroed memory; answers the address. */
     static long mmap(long byteSize) throws NativeCallException {
         if (FAIL_NEXT_MMAPS.get() > 0 && FAIL_NEXT_MMAPS.getAndDecrement() > 0) {
@@ -84,6 +98,11 @@ final class NativeMemory {
             long address = (long) MMAP.invokeExact(state, 0L, byteSize, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
             if (address == MAP_FAILED) {
                 throw new NativeCallException("mmap(" + byteSize + ") failed with errno " + (int) ERRNO.get(state, 0L));
+            }
+            if (!belowAddressLimit(address, byteSize)) {
+                munmap(address, byteSize);
+                throw new NativeCallException("mmap(" + byteSize + ") answered 0x" + Long.toHexString(address)
+                        + ", which ends above the 2^62 addresses the pool headers are read at");
             }
             return address;
         } catch (NativeCallException e) {
