@@ -1,6 +1,7 @@
 package org.jpymalloc;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 
 /**
  * A thread's own heap of a shared allocator ({@link PyMalloc#threadHeap()}), as mimalloc's
@@ -91,7 +92,8 @@ final class ThreadHeap implements PyMalloc {
         try {
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            owner.exit();
+            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            owner.clearBusy();
         }
     }
 
@@ -164,7 +166,8 @@ final class ThreadHeap implements PyMalloc {
         try {
             return heap.allocateBlock(sizeClass, byteSize);
         } finally {
-            owner.exit();
+            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            owner.clearBusy();
         }
     }
 
@@ -203,7 +206,8 @@ final class ThreadHeap implements PyMalloc {
         try {
             return arena.mapped && (segment == null || arena.owns(segment)) && heap.free(arena, address);
         } finally {
-            owner.exit();
+            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            owner.clearBusy();
         }
     }
 
