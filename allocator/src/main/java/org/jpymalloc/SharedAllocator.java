@@ -97,7 +97,7 @@ final class SharedAllocator implements PyMalloc {
         try {
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
         }
     }
@@ -136,8 +136,7 @@ final class SharedAllocator implements PyMalloc {
 
     static void leave(Heap heap, Thread me, StripeLock.Owner owner) {
         if (owner != null) {
-            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
-            owner.clearBusy();
+            owner.exit();
         } else {
             heap.lock.unlock(me);
         }
@@ -173,7 +172,8 @@ final class SharedAllocator implements PyMalloc {
         try {
             return heap.allocateBlock(sizeClass, byteSize);
         } finally {
-            owner.exit();
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
+            owner.clearBusy();
         }
     }
 
@@ -243,7 +243,7 @@ final class SharedAllocator implements PyMalloc {
         try {
             return freeLiveBlock(segment, arena, address);
         } finally {
-            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
         }
     }

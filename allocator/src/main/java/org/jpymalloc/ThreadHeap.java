@@ -92,7 +92,7 @@ final class ThreadHeap implements PyMalloc {
         try {
             return heap.allocateSegment(sizeClass, byteSize);
         } finally {
-            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
         }
     }
@@ -166,7 +166,7 @@ final class ThreadHeap implements PyMalloc {
         try {
             return heap.allocateBlock(sizeClass, byteSize);
         } finally {
-            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
         }
     }
@@ -206,7 +206,7 @@ final class ThreadHeap implements PyMalloc {
         try {
             return arena.mapped && (segment == null || arena.owns(segment)) && heap.free(arena, address);
         } finally {
-            VarHandle.releaseFence(); // and clearBusy: Owner.exit(), written so that C2 inlines it past its node cutoff
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
         }
     }
