@@ -85,7 +85,7 @@ final class NativeMemory {
 
     /** Whether {@code [address, address + byteSize)} lies below {@link #ADDRESS_MASK}'s limit. */
     static boolean belowAddressLimit(long address, long byteSize) {
-        return address >= 0 && byteSize >= 0 && address + byteSize - 1 <= ADDRESS_MASK;
+        return address >= 0 && byteSize >= 0 && address <= ADDRESS_MASK && byteSize - 1 <= ADDRESS_MASK - address;
     }
 
     /** Maps {@code byteSize} bytes of private, anonymous, zeroed memory; answers the address. */

@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static org.jpymalloc.NativeMemory.ADDRESS_MASK;
 import static org.jpymalloc.NativeMemory.EVERYTHING;
 
 /**
@@ -66,83 +67,80 @@ final class PoolHeader {
     private static final VarHandle INT = JAVA_INT_UNALIGNED.varHandle();
     private static final VarHandle LONG = JAVA_LONG_UNALIGNED.varHandle();
 
-    /** {@link NativeMemory#ADDRESS_MASK}: applied to every address, it leaves the accesses without bounds checks. */
-    private static final long ADDRESS = NativeMemory.ADDRESS_MASK;
-
     private PoolHeader() {
     }
 
     static int count(long pool) {
-        return (int) INT.get(EVERYTHING, (pool & ADDRESS) + COUNT);
+        return (int) INT.get(EVERYTHING, (pool & ADDRESS_MASK) + COUNT);
     }
 
     static void count(long pool, int value) {
-        INT.set(EVERYTHING, (pool & ADDRESS) + COUNT, value);
+        INT.set(EVERYTHING, (pool & ADDRESS_MASK) + COUNT, value);
     }
 
     static long freeBlock(long pool) {
-        return (long) LONG.get(EVERYTHING, (pool & ADDRESS) + FREE_BLOCK);
+        return (long) LONG.get(EVERYTHING, (pool & ADDRESS_MASK) + FREE_BLOCK);
     }
 
     static void freeBlock(long pool, long block) {
-        LONG.set(EVERYTHING, (pool & ADDRESS) + FREE_BLOCK, block);
+        LONG.set(EVERYTHING, (pool & ADDRESS_MASK) + FREE_BLOCK, block);
     }
 
     static long nextPool(long pool) {
-        return (long) LONG.get(EVERYTHING, (pool & ADDRESS) + NEXT_POOL);
+        return (long) LONG.get(EVERYTHING, (pool & ADDRESS_MASK) + NEXT_POOL);
     }
 
     static void nextPool(long pool, long next) {
-        LONG.set(EVERYTHING, (pool & ADDRESS) + NEXT_POOL, next);
+        LONG.set(EVERYTHING, (pool & ADDRESS_MASK) + NEXT_POOL, next);
     }
 
     static long prevPool(long pool) {
-        return (long) LONG.get(EVERYTHING, (pool & ADDRESS) + PREV_POOL);
+        return (long) LONG.get(EVERYTHING, (pool & ADDRESS_MASK) + PREV_POOL);
     }
 
     static void prevPool(long pool, long prev) {
-        LONG.set(EVERYTHING, (pool & ADDRESS) + PREV_POOL, prev);
+        LONG.set(EVERYTHING, (pool & ADDRESS_MASK) + PREV_POOL, prev);
     }
 
     static int arenaIndex(long pool) {
-        return (int) INT.get(EVERYTHING, (pool & ADDRESS) + ARENA_INDEX);
+        return (int) INT.get(EVERYTHING, (pool & ADDRESS_MASK) + ARENA_INDEX);
     }
 
     static void arenaIndex(long pool, int index) {
-        INT.set(EVERYTHING, (pool & ADDRESS) + ARENA_INDEX, index);
+        INT.set(EVERYTHING, (pool & ADDRESS_MASK) + ARENA_INDEX, index);
     }
 
     static int sizeClassIndex(long pool) {
-        return (int) INT.get(EVERYTHING, (pool & ADDRESS) + SIZE_CLASS_INDEX);
+        return (int) INT.get(EVERYTHING, (pool & ADDRESS_MASK) + SIZE_CLASS_INDEX);
     }
 
     static void sizeClassIndex(long pool, int index) {
-        INT.set(EVERYTHING, (pool & ADDRESS) + SIZE_CLASS_INDEX, index);
+        INT.set(EVERYTHING, (pool & ADDRESS_MASK) + SIZE_CLASS_INDEX, index);
     }
 
     static int nextOffset(long pool) {
-        return (int) INT.get(EVERYTHING, (pool & ADDRESS) + NEXT_OFFSET);
+        return (int) INT.get(EVERYTHING, (pool & ADDRESS_MASK) + NEXT_OFFSET);
     }
 
     static void nextOffset(long pool, int offset) {
-        INT.set(EVERYTHING, (pool & ADDRESS) + NEXT_OFFSET, offset);
+        INT.set(EVERYTHING, (pool & ADDRESS_MASK) + NEXT_OFFSET, offset);
     }
 
     static int maxNextOffset(long pool) {
-        return (int) INT.get(EVERYTHING, (pool & ADDRESS) + MAX_NEXT_OFFSET);
+        return (int) INT.get(EVERYTHING, (pool & ADDRESS_MASK) + MAX_NEXT_OFFSET);
     }
 
     static void maxNextOffset(long pool, int offset) {
-        INT.set(EVERYTHING, (pool & ADDRESS) + MAX_NEXT_OFFSET, offset);
+        INT.set(EVERYTHING, (pool & ADDRESS_MASK) + MAX_NEXT_OFFSET, offset);
     }
 
     /** The first word of a free block: the next free block of the same pool, or 0. */
     static long nextFreeBlock(long block) {
-        return (long) LONG.get(EVERYTHING, block & ADDRESS);
+        return (long) LONG.get(EVERYTHING, block & ADDRESS_MASK);
     }
 
     static void nextFreeBlock(long block, long next) {
-        LONG.set(EVERYTHING, block & ADDRESS, next);
+        LONG.set(EVERYTHING, block & ADDRESS_MASK, next);
     }
 
     private static long offset(String field) {

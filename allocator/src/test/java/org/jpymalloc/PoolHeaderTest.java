@@ -44,5 +44,6 @@ class PoolHeaderTest {
         assertFalse(NativeMemory.belowAddressLimit(limit - size + 1, size), "ends one byte above");
         assertFalse(NativeMemory.belowAddressLimit(limit, 1));
         assertFalse(NativeMemory.belowAddressLimit(-4096, 4096), "a negative address");
+        assertFalse(NativeMemory.belowAddressLimit(limit - 4096, Long.MAX_VALUE), "a size whose end overflows");
     }
 }
