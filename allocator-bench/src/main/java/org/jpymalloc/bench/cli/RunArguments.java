@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.jpymalloc.bench.replay.Calls;
 import org.jpymalloc.bench.replay.Replayer;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** How each allocator is replayed (a picocli mixin of {@code replay} and {@code compare}). */
@@ -26,8 +28,23 @@ final class RunArguments {
                     + "default: the library's, each kept for its decay time)")
     Integer spareArenas;
 
+    @Option(names = "--calls", paramLabel = "KIND", defaultValue = "segments", converter = CallsConverter.class,
+            description = "what the replay keeps per block, for every allocator alike: segments (jpymalloc's "
+                    + "allocate/free; a C allocator's address wrapped with MemorySegment.ofAddress(p).reinterpret"
+                    + "(size)) or addresses (jpymalloc's address API; a C allocator's raw address) "
+                    + "(default: ${DEFAULT-VALUE})")
+    Calls calls;
+
+    /** Parses {@code --calls}, naming a bad value. */
+    static final class CallsConverter implements CommandLine.ITypeConverter<Calls> {
+        @Override
+        public Calls convert(String value) {
+            return Calls.named(value);
+        }
+    }
+
     Replayer.Options options(Consumer<Double> progress) {
-        return new Replayer.Options(warmups, runs, samples, progress);
+        return new Replayer.Options(warmups, runs, samples, progress, calls);
     }
 
     /** The same settings as {@code replay} options, for a child JVM. */
@@ -42,6 +59,6 @@ final class RunArguments {
     /** Runs, warm-ups, samples and the geometry, for a child JVM whose allocator name carries its spares. */
     List<String> timingArguments(String geometry) {
         return new ArrayList<>(List.of("--runs=" + runs, "--warmups=" + warmups, "--samples=" + samples,
-                "--geometry=" + geometry));
+                "--geometry=" + geometry, "--calls=" + calls.label()));
     }
 }

@@ -7,17 +7,19 @@ import org.jpymalloc.LeakDetection;
 import org.jpymalloc.MallocStats;
 import org.jpymalloc.PyMalloc;
 
-/** Replays through a jpymalloc allocator, by its public API: segments in, segments out. */
-final class PyMallocTarget implements ReplayTarget {
+/**
+ * Replays through a jpymalloc allocator, by its public API, keeping each block as {@link Calls} says:
+ * segments ({@code allocate}, {@code reallocate}, {@code free}) or addresses (the address API).
+ */
+abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTarget.Segments, PyMallocTarget.Addresses {
 
-    private final PyMalloc heap;
-    private final MemorySegment[] blocks;
+    final PyMalloc heap;
 
     /**
      * @param trackRequested keep requested bytes (for statistics: the sampled run); timed runs leave it off,
      *     as the library's default, so that they time what users get
      */
-    PyMallocTarget(AllocatorSpec spec, int slots, boolean trackRequested) {
+    private PyMallocTarget(AllocatorSpec spec, boolean trackRequested) {
         // A replay ends with the trace's live blocks still allocated: closing then is no leak.
         PyMalloc.Builder builder = PyMalloc.builder().geometry(spec.geometry()).shared(spec.shared())
                 .atClose(LeakDetection.AtClose.IGNORE).trackRequestedBytes(trackRequested).arenaPolicy(spec.policy());
@@ -25,61 +27,119 @@ final class PyMallocTarget implements ReplayTarget {
             builder.spareArenas(spec.spareArenas());
         }
         this.heap = builder.build();
-        this.blocks = new MemorySegment[slots];
     }
 
-    @Override
-    public void malloc(int slot, long size) {
-        blocks[slot] = heap.allocate(size);
-    }
-
-    @Override
-    public void free(int slot) {
-        heap.free(blocks[slot]);
-        blocks[slot] = null;
-    }
-
-    @Override
-    public void realloc(int slot, long size) {
-        blocks[slot] = heap.reallocate(blocks[slot], size);
-    }
-
-    @Override
-    public void freeAll() {
-        for (int slot = 0; slot < blocks.length; slot++) {
-            if (blocks[slot] != null) {
-                free(slot);
-            }
-        }
+    static PyMallocTarget of(AllocatorSpec spec, int slots, boolean trackRequested, Calls calls) {
+        return switch (calls) {
+            case SEGMENTS -> new Segments(spec, slots, trackRequested);
+            case ADDRESSES -> new Addresses(spec, slots, trackRequested);
+        };
     }
 
     /** Arenas held (spares included: they are still mapped) plus the bytes of system-path blocks. */
     @Override
-    public long mappedBytes() {
+    public final long mappedBytes() {
         MallocStats stats = heap.stats();
         return stats.osMappedBytes() + stats.systemLiveBytes();
     }
 
     @Override
-    public String calling() {
-        return "Java calls: PyMalloc.allocate, free and reallocate on segments";
-    }
-
-    @Override
-    public String memoryDescription() {
+    public final String memoryDescription() {
         return "jpymalloc stats: arenas mapped (spares included) x arena size + bytes of blocks on the system path";
     }
 
-    MallocStats stats() {
+    final MallocStats stats() {
         return heap.stats();
     }
 
-    ArenaOccupancy occupancy() {
+    final ArenaOccupancy occupancy() {
         return heap.occupancy();
     }
 
     @Override
-    public void close() {
+    public final void close() {
         heap.close();
+    }
+
+    /** {@link Calls#SEGMENTS}: the segments {@code allocate} returns, in a segment array. */
+    static final class Segments extends PyMallocTarget {
+
+        private final MemorySegment[] blocks;
+
+        Segments(AllocatorSpec spec, int slots, boolean trackRequested) {
+            super(spec, trackRequested);
+            this.blocks = new MemorySegment[slots];
+        }
+
+        @Override
+        public void malloc(int slot, long size) {
+            blocks[slot] = heap.allocate(size);
+        }
+
+        @Override
+        public void free(int slot) {
+            heap.free(blocks[slot]);
+            blocks[slot] = null;
+        }
+
+        @Override
+        public void realloc(int slot, long size) {
+            blocks[slot] = heap.reallocate(blocks[slot], size);
+        }
+
+        @Override
+        public void freeAll() {
+            for (int slot = 0; slot < blocks.length; slot++) {
+                if (blocks[slot] != null) {
+                    free(slot);
+                }
+            }
+        }
+
+        @Override
+        public String calling() {
+            return "Java calls: PyMalloc.allocate, free and reallocate on segments, kept in a MemorySegment[]";
+        }
+    }
+
+    /** {@link Calls#ADDRESSES}: the address API, addresses in a {@code long[]}. */
+    static final class Addresses extends PyMallocTarget {
+
+        private final long[] blocks;
+
+        Addresses(AllocatorSpec spec, int slots, boolean trackRequested) {
+            super(spec, trackRequested);
+            this.blocks = new long[slots];
+        }
+
+        @Override
+        public void malloc(int slot, long size) {
+            blocks[slot] = heap.allocateAddress(size);
+        }
+
+        @Override
+        public void free(int slot) {
+            heap.freeAddress(blocks[slot]);
+            blocks[slot] = 0;
+        }
+
+        @Override
+        public void realloc(int slot, long size) {
+            blocks[slot] = heap.reallocateAddress(blocks[slot], size);
+        }
+
+        @Override
+        public void freeAll() {
+            for (int slot = 0; slot < blocks.length; slot++) {
+                if (blocks[slot] != 0) {
+                    free(slot);
+                }
+            }
+        }
+
+        @Override
+        public String calling() {
+            return "Java calls: PyMalloc.allocateAddress, freeAddress and reallocateAddress, addresses kept in a long[]";
+        }
     }
 }

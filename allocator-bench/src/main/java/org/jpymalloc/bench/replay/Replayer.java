@@ -24,8 +24,9 @@ public final class Replayer {
      * @param runs timed runs
      * @param samples about how many samples the time series gets (every {@code events / samples} events)
      * @param progress told the fraction done after each run and sample (0..1), or null
+     * @param calls what the replay keeps for each block, the same for every allocator
      */
-    public record Options(int warmups, int runs, int samples, Consumer<Double> progress) {
+    public record Options(int warmups, int runs, int samples, Consumer<Double> progress, Calls calls) {
 
         public Options {
             if (warmups < 0) {
@@ -37,6 +38,14 @@ public final class Replayer {
             if (samples < 1) {
                 throw new IllegalArgumentException("samples must be >= 1, got " + samples);
             }
+            if (calls == null) {
+                throw new IllegalArgumentException("calls must be given (segments or addresses)");
+            }
+        }
+
+        /** Blocks kept as segments ({@link Calls#SEGMENTS}). */
+        public Options(int warmups, int runs, int samples, Consumer<Double> progress) {
+            this(warmups, runs, samples, progress, Calls.SEGMENTS);
         }
 
         public static Options quick() {
@@ -93,7 +102,7 @@ public final class Replayer {
         if (!spec.isJpymalloc()) {
             throw new IllegalArgumentException("statistics need a jpymalloc allocator, not " + spec.name());
         }
-        try (PyMallocTarget target = new PyMallocTarget(spec, trace.slotCount(), true)) {
+        try (PyMallocTarget target = PyMallocTarget.of(spec, trace.slotCount(), true, Calls.SEGMENTS)) {
             loop(target, trace.prefix(events).arrays());
             return target.stats();
         }
@@ -122,12 +131,12 @@ public final class Replayer {
      */
     ReplayTarget newTarget(AllocatorSpec spec, boolean withStatistics) {
         if (spec.isJpymalloc()) {
-            return new PyMallocTarget(spec, trace.slotCount(), withStatistics);
+            return PyMallocTarget.of(spec, trace.slotCount(), withStatistics, options.calls());
         }
         String[] why = new String[1];
         NativePeers.CAllocator peer = NativePeers.byName(spec.name(), why)
                 .orElseThrow(() -> new UnavailableException(spec.name() + ": " + why[0]));
-        return new NativeTarget(peer, trace.slotCount());
+        return NativeTarget.of(peer, trace.slotCount(), options.calls());
     }
 
     private long timedRun(ReplayTarget target) {

@@ -119,6 +119,15 @@ class CliTest {
     }
 
     @Test
+    void compareTellsEachChildHowToHoldTheBlocks() {
+        Run run = run("compare", "--allocators=jpymalloc-3.9", "--calls=addresses", "--runs=1", "--warmups=0",
+                "--samples=5", "--no-progress", "--json", TRACE);
+        assertEquals(0, run.exit(), run.err());
+        Map<String, Object> result = Json.object(Json.array(Json.object(Json.parse(run.out())).get("results")).getFirst());
+        assertTrue(((String) result.get("calling")).contains("allocateAddress"), run.out());
+    }
+
+    @Test
     void plotWritesTheChartsMapsAndPage(@TempDir Path dir) throws IOException {
         Run run = run("plot", "--in-process", "--allocators=jpymalloc-3.9,glibc", "--runs=1", "--warmups=0",
                 "--samples=30", "--out", dir.toString(), TRACE);
@@ -167,6 +176,10 @@ class CliTest {
         Run at = run("stats", "--at", "-1", TRACE);
         assertEquals(2, at.exit());
         assertTrue(at.err().startsWith("--at -1 is outside the trace's 0..1081424 events"), at.err());
+
+        Run calls = run("compare", "--calls=pointers", TRACE);
+        assertEquals(2, calls.exit());
+        assertTrue(calls.err().contains("unknown calls 'pointers'; known: segments, addresses"), calls.err());
 
         Run runs = run("replay", "--runs=0", TRACE);
         assertEquals(2, runs.exit());

@@ -99,8 +99,43 @@ class ReplayTest {
         assertEquals(0, glibc.series().poolsPerClass().length);
     }
 
+    /**
+     * Segments and addresses are two ways of holding the same blocks: every allocator ends each run with the
+     * same live bytes and (jpymalloc) the same pools and arenas either way, and says how it was called.
+     */
+    @Test
+    void segmentsAndAddressesReplayTheSameBlocks() {
+        Trace prefix = trace.prefix(150_000);
+        AllocatorSpec jpymalloc = new AllocatorSpec("jpymalloc-3.9", Geometry.CPYTHON_3_9, false, -1);
+        AllocatorSpec glibc = new AllocatorSpec("glibc", null, false, -1);
+        ReplayResult[] results = new ReplayResult[4];
+        int i = 0;
+        for (Calls calls : Calls.values()) {
+            Replayer replayer = new Replayer(prefix, new Replayer.Options(1, 1, 20, null, calls));
+            results[i++] = replayer.replay(jpymalloc);
+            results[i++] = replayer.replay(glibc);
+        }
+        assertEquals(results[0].peakMappedBytes(), results[2].peakMappedBytes(), "jpymalloc's peak either way");
+        assertEquals(results[0].finalMappedBytes(), results[2].finalMappedBytes());
+        assertEquals(results[0].debugMallocStats(), results[2].debugMallocStats(), "the same pools and arenas");
+        for (ReplayResult r : results) {
+            assertEquals(results[0].peakLiveBytes(), r.peakLiveBytes(), r.allocator());
+            assertEquals(results[0].finalLiveBytes(), r.finalLiveBytes(), r.allocator());
+        }
+        assertTrue(results[0].calling().contains("PyMalloc.allocate,"), results[0].calling());
+        assertTrue(results[1].calling().contains("MemorySegment.ofAddress"), results[1].calling());
+        assertTrue(results[2].calling().contains("allocateAddress"), results[2].calling());
+        assertTrue(results[3].calling().contains("long[]"), results[3].calling());
+        assertTrue(results[3].calling().startsWith("critical downcalls"), results[3].calling());
+    }
+
     @Test
     void badSettingsAndNamesAreRejected() {
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Calls.named("pointers"));
+        assertTrue(bad.getMessage().contains("'pointers'") && bad.getMessage().contains("segments, addresses"),
+                bad.getMessage());
+        assertEquals(Calls.ADDRESSES, Calls.named(" Addresses "));
+        assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 1, 10, null, null));
         assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 0, 10, null));
         assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(-1, 1, 10, null));
         assertThrows(IllegalArgumentException.class, () -> new Replayer.Options(0, 1, 0, null));
