@@ -77,11 +77,7 @@ abstract sealed class NativeTarget implements ReplayTarget permits NativeTarget.
 
         @Override
         public void freeAll() {
-            for (int slot = 0; slot < blocks.length; slot++) {
-                if (blocks[slot] != 0) {
-                    free(slot);
-                }
-            }
+            Slots.forEachLive(blocks, this::free);
         }
 
         @Override
@@ -119,11 +115,7 @@ abstract sealed class NativeTarget implements ReplayTarget permits NativeTarget.
 
         @Override
         public void freeAll() {
-            for (int slot = 0; slot < blocks.length; slot++) {
-                if (blocks[slot] != null) {
-                    free(slot);
-                }
-            }
+            Slots.forEachLive(blocks, this::free);
         }
 
         @Override

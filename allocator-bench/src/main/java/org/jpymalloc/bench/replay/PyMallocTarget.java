@@ -89,11 +89,7 @@ abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTar
 
         @Override
         public void freeAll() {
-            for (int slot = 0; slot < blocks.length; slot++) {
-                if (blocks[slot] != null) {
-                    free(slot);
-                }
-            }
+            Slots.forEachLive(blocks, this::free);
         }
 
         @Override
@@ -130,11 +126,7 @@ abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTar
 
         @Override
         public void freeAll() {
-            for (int slot = 0; slot < blocks.length; slot++) {
-                if (blocks[slot] != 0) {
-                    free(slot);
-                }
-            }
+            Slots.forEachLive(blocks, this::free);
         }
 
         @Override
