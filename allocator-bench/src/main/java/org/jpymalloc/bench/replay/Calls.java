@@ -31,8 +31,9 @@ public enum Calls {
 
     /** @throws IllegalArgumentException naming {@code text} and the valid names */
     public static Calls named(String text) {
+        String label = text.strip().toLowerCase(Locale.ROOT);
         for (Calls calls : values()) {
-            if (calls.label().equals(text.strip().toLowerCase(Locale.ROOT))) {
+            if (calls.label().equals(label)) {
                 return calls;
             }
         }
