@@ -37,7 +37,6 @@ final class BlockDiagnosis {
 
     /** What {@code address} in {@code arena} is (the address API: there is no scope to compare). */
     static String describe(Heap heap, MappedArena arena, long address) {
-        heap.writeBackHeads();
         Geometry g = heap.geometry;
         long pool = address & -g.poolSize();
         if (pool < arena.firstPool || pool >= arena.nextVirginPool) {

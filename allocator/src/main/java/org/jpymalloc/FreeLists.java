@@ -32,15 +32,12 @@ final class FreeLists {
         return first;
     }
 
-    /**
-     * The free list of the class's head pool ran out: carve the next virgin block, or the pool is full and
-     * leaves its class list.
-     */
+    /** The free list ran out: carve the next virgin block, or the pool is full and leaves its class list. */
     static void extendOrRetire(Heap heap, long pool, int sizeClass, long blockSize) {
         int nextOffset = PoolHeader.nextOffset(pool);
         if (nextOffset <= PoolHeader.maxNextOffset(pool)) {
             long block = pool + nextOffset;
-            heap.headFreeBlock(sizeClass, block);
+            freeBlock(pool, block);
             PoolHeader.nextOffset(pool, nextOffset + (int) blockSize);
             nextFreeBlock(block, 0);
         } else {
@@ -49,7 +46,7 @@ final class FreeLists {
     }
 
     /**
-     * The free list of the class's head pool links to {@code badLink}: rebuilds the list from the live bits (every carved block
+     * A pool's free list links to {@code badLink}: rebuilds the list from the live bits (every carved block
      * not live is free), so that the pool, and every live block in it, stays usable, and answers the
      * exception that reports it; nothing else changes. Blocks a program still writes after freeing them are
      * its own bug, as in C; the allocator's structures are not. Out of the hot path's way, so that the JIT
@@ -68,7 +65,7 @@ final class FreeLists {
                 head = b;
             }
         }
-        heap.headFreeBlock(sizeClass, head);
+        freeBlock(pool, head);
         if (head == 0) {
             extendOrRetire(heap, pool, sizeClass, blockSize);
         }

@@ -53,8 +53,6 @@ final class Heap {
     private final UsedPools used;
     private final long[] usedHeads;
     private final MappedArena[] usedHeadArenas;
-    /** The head pools' free lists and counts ({@link UsedPools#headLists}). */
-    private final long[] headLists;
     private final UsableArenas usable;
     private final ArenaTable arenas;
     /** Requested and mapped bytes of this heap, with peaks (shared with the system path when confined). */
@@ -107,7 +105,6 @@ final class Heap {
         this.used = new UsedPools(geometry.sizeClassCount(), arenas);
         this.usedHeads = used.heads;
         this.usedHeadArenas = used.headArenas;
-        this.headLists = used.headLists;
         this.usable = UsableArenas.of(policy, geometry);
         this.retirement = new PoolRetirement(used, usable, arenas);
     }
@@ -157,8 +154,7 @@ final class Heap {
      * the program's reach (docs/safety.md).
      */
     private long takeBlock(MappedArena arena, long pool, int sizeClass) {
-        long[] lists = headLists;
-        long block = lists[2 * sizeClass];
+        long block = freeBlock(pool);
         long offset = block - pool - headerSize;
         long magic = blockChecks[2 * sizeClass + 1];
         if (Long.compareUnsigned(offset, blockChecks[2 * sizeClass]) >= 0
@@ -167,12 +163,12 @@ final class Heap {
                     blockChecks[2 * sizeClass]);
         }
         long next = nextFreeBlock(block);
-        lists[2 * sizeClass] = next;
-        long count = lists[2 * sizeClass + 1];
+        freeBlock(pool, next);
+        int count = count(pool);
         if (count == 0) {
             retirement.forget(); // the deferred pool, handed a block again: CPython would have taken it back
         }
-        lists[2 * sizeClass + 1] = count + 1;
+        count(pool, count + 1);
         if (next == 0) {
             FreeLists.extendOrRetire(this, pool, sizeClass, blockSizes[sizeClass]);
         }
@@ -188,31 +184,19 @@ final class Heap {
         if ((block & alignmentMask) != 0 || !arena.markFree(block)) {
             return false;
         }
-        int sizeClass = arena.poolClassOf(block);
         if (trackRequested) {
-            requested.freed(arena, block, blockSizes[sizeClass]);
+            requested.freed(arena, block, blockSizes[arena.poolClassOf(block)]);
         }
         long pool = block & ~poolMask;
-        long count;
-        if (pool == usedHeads[sizeClass]) {
-            long[] lists = headLists;
-            nextFreeBlock(block, lists[2 * sizeClass]);
-            lists[2 * sizeClass] = block;
-            count = lists[2 * sizeClass + 1] - 1;
-            lists[2 * sizeClass + 1] = count;
-        } else {
-            long last = freeBlock(pool);
-            nextFreeBlock(block, last);
-            freeBlock(pool, block);
-            count = count(pool) - 1;
-            count(pool, (int) count);
-            if (last == 0) {
-                // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
-                used.push(arena, pool, sizeClass);
-                return true;
-            }
-        }
-        if (count == 0) {
+        long last = freeBlock(pool);
+        nextFreeBlock(block, last);
+        freeBlock(pool, block);
+        int count = count(pool) - 1;
+        count(pool, count);
+        if (last == 0) {
+            // The pool was full; geometry guarantees two blocks per pool, so it is not empty now.
+            used.push(arena, pool, arena.poolClassOf(block));
+        } else if (count == 0) {
             if (pool == retirement.armedPool) {
                 retirement.deferredPool = pool; // the armed pool emptied again: deferred again (PoolRetirement)
             } else {
@@ -325,16 +309,15 @@ final class Heap {
         arenas.remember(arena);
         long pool = arena.takePool();
         usable.decrementHead();
+        used.push(arena, pool, sizeClass);
         if (PoolHeader.sizeClassIndex(pool) == sizeClass) {
             // The pool last served this class: its free list is still in order (obmalloc's "luckily").
             // An emptied pool holds at least two free blocks, so taking one leaves the list non-empty.
             count(pool, 0);
-            used.push(arena, pool, sizeClass);
             return takeBlock(arena, pool, sizeClass);
         }
         count(pool, 1);
         long block = FreeLists.init(arena, pool, sizeClass, blockSizes[sizeClass], headerSize, poolMask + 1);
-        used.push(arena, pool, sizeClass);
         arena.markLive(block);
         return block;
     }
@@ -344,32 +327,17 @@ final class Heap {
         used.unlink(pool, sizeClass);
     }
 
-    /** The free-list head of the class's head pool is now {@code block} (carved, or the list rebuilt). */
-    void headFreeBlock(int sizeClass, long block) {
-        headLists[2 * sizeClass] = block;
-    }
-
-    /**
-     * Writes the head pools' free lists and counts back to their headers ({@link UsedPools}): before
-     * anything reads pool headers. The hot paths keep them on the Java heap meanwhile.
-     */
-    void writeBackHeads() {
-        used.writeBackHeads();
-    }
-
     // ---- observation ----
 
     /** Checks every invariant of the heap; see {@link HeapInvariants}. */
     void checkInvariants() {
         settleDeferred();
-        writeBackHeads();
         HeapInvariants.check(this);
     }
 
     /** Walks every carved pool of every arena, like {@code _PyObject_DebugMallocStats}. */
     void visitPools(PoolVisitor visitor) {
         settleDeferred();
-        writeBackHeads();
         long poolSize = poolMask + 1;
         for (MappedArena arena : arenas.snapshot()) {
             if (arena == null) {

@@ -36,12 +36,6 @@ class PoolBehaviourTest {
         return s.address() & -POOL;
     }
 
-    /** The pool header's free-list head, the head pools' written back first ({@link UsedPools}). */
-    private long freeBlock(long pool) {
-        heap.writeBackHeads();
-        return PoolHeader.freeBlock(pool);
-    }
-
     @Test
     void blocksAreCarvedAtHeaderThenEveryBlockSize() {
         for (int sizeClass : new int[] {0, 3, 31}) {
@@ -64,10 +58,10 @@ class PoolBehaviourTest {
         long pool = poolOf(first);
         assertEquals(48 + 2 * 16, PoolHeader.nextOffset(pool), "only the second block is pre-carved");
         assertEquals(4096 - 16, PoolHeader.maxNextOffset(pool));
-        assertEquals(pool + 48 + 16, freeBlock(pool), "the free list holds just the second block");
+        assertEquals(pool + 48 + 16, PoolHeader.freeBlock(pool), "the free list holds just the second block");
         allocator.allocate(16);
         // Taking the last free block empties the list, so obmalloc carves one more virgin block at once.
-        assertEquals(pool + 48 + 2 * 16, freeBlock(pool));
+        assertEquals(pool + 48 + 2 * 16, PoolHeader.freeBlock(pool));
         assertEquals(48 + 3 * 16, PoolHeader.nextOffset(pool));
         allocator.allocate(16);
         assertEquals(48 + 4 * 16, PoolHeader.nextOffset(pool));
@@ -95,7 +89,7 @@ class PoolBehaviourTest {
         }
         long pool = poolOf(blocks.get(0));
         assertEquals(0, heap.usedPoolHead(31), "full: on no list");
-        assertEquals(0, freeBlock(pool));
+        assertEquals(0, PoolHeader.freeBlock(pool));
 
         MemorySegment other = allocator.allocate(512); // a second pool of the class
         long second = poolOf(other);
