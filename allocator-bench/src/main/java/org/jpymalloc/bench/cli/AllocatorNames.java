@@ -12,7 +12,8 @@ import org.jpymalloc.bench.replay.AllocatorSpec;
 /**
  * Allocators by name on the command line: {@code jpymalloc} (in the {@code --geometry}), {@code jpymalloc-3.7},
  * {@code jpymalloc-3.9}, {@code jpymalloc-3.10} to {@code jpymalloc-3.13}, {@code jpymalloc-shared} (shared
- * mode, in the {@code --geometry}), or a C allocator: {@code glibc}, {@code mimalloc}, {@code tcmalloc},
+ * mode, in the {@code --geometry}), {@code jpymalloc-threadheap} (a thread heap of a shared allocator, in the
+ * {@code --geometry}), or a C allocator: {@code glibc}, {@code mimalloc}, {@code tcmalloc},
  * {@code jemalloc} (and their {@code -plain} forms). A jpymalloc name may end in suffixes, in any order:
  * {@code :spares=N} keeps at most N emptied arenas mapped (0: CPython's policy), {@code :policy=NAME} picks
  * an {@link ArenaPolicy} ({@code jpymalloc-3.9:spares=0:policy=address}).
@@ -20,7 +21,8 @@ import org.jpymalloc.bench.replay.AllocatorSpec;
 public final class AllocatorNames {
 
     private static final List<String> JPYMALLOC = List.of("jpymalloc", "jpymalloc-3.7", "jpymalloc-3.9",
-            "jpymalloc-3.10", "jpymalloc-3.11", "jpymalloc-3.12", "jpymalloc-3.13", "jpymalloc-shared");
+            "jpymalloc-3.10", "jpymalloc-3.11", "jpymalloc-3.12", "jpymalloc-3.13", "jpymalloc-shared",
+            "jpymalloc-threadheap");
 
     private AllocatorNames() {
     }
@@ -33,7 +35,8 @@ public final class AllocatorNames {
     }
 
     /**
-     * @param defaultGeometry the geometry of plain {@code jpymalloc} and {@code jpymalloc-shared}
+     * @param defaultGeometry the geometry of plain {@code jpymalloc}, {@code jpymalloc-shared} and {@code
+     *     jpymalloc-threadheap}
      * @throws IllegalArgumentException naming the bad name, suffix or value and listing the valid ones
      */
     public static AllocatorSpec parse(String text, Geometry defaultGeometry) {
@@ -50,7 +53,12 @@ public final class AllocatorNames {
             }
             return new AllocatorSpec(name, null, false, -1);
         }
-        boolean plain = base.equals("jpymalloc") || base.equals("jpymalloc-shared");
+        AllocatorSpec.Mode mode = switch (base) {
+            case "jpymalloc-shared" -> AllocatorSpec.Mode.SHARED;
+            case "jpymalloc-threadheap" -> AllocatorSpec.Mode.THREAD_HEAP;
+            default -> AllocatorSpec.Mode.CONFINED;
+        };
+        boolean plain = base.equals("jpymalloc") || mode != AllocatorSpec.Mode.CONFINED;
         Geometry geometry = plain ? defaultGeometry : GeometryNames.parse("cpython-" + base.substring("jpymalloc-".length()));
         int spares = -1;
         ArenaPolicy policy = ArenaPolicy.CPYTHON;
@@ -70,7 +78,7 @@ public final class AllocatorNames {
             }
         }
         String label = plain ? name + " (" + GeometryNames.describe(geometry) + ")" : name;
-        return new AllocatorSpec(name, label, geometry, base.equals("jpymalloc-shared"), spares, policy);
+        return new AllocatorSpec(name, label, geometry, mode, spares, policy);
     }
 
     private static int spareCount(String value, String text) {

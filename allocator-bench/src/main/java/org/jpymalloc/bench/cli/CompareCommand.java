@@ -41,8 +41,9 @@ class CompareCommand implements Callable<Integer> {
     @Option(names = "--allocators", paramLabel = "LIST", split = ",",
             defaultValue = "jpymalloc-3.9,jpymalloc-3.10,glibc,mimalloc",
             description = "comma-separated: jpymalloc (in --geometry), jpymalloc-3.7, jpymalloc-3.9, jpymalloc-3.10 to -3.13, "
-                    + "jpymalloc-shared, glibc, mimalloc, tcmalloc, jemalloc (C allocators through critical downcalls; "
-                    + "glibc-plain and the like through plain downcalls, what a naive binding pays); a jpymalloc name "
+                    + "jpymalloc-shared, jpymalloc-threadheap (both in --geometry), glibc, mimalloc, tcmalloc, jemalloc (C "
+                    + "allocators through critical downcalls; glibc-plain and the like through plain downcalls, what a "
+                    + "naive binding pays); a jpymalloc name "
                     + "with :spares=N keeps at most N emptied arenas (0: CPython's policy), with :policy=NAME uses that "
                     + "arena policy (see sweep) (default: ${DEFAULT-VALUE})")
     List<String> allocators;

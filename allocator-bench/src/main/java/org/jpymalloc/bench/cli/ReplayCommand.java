@@ -35,8 +35,9 @@ final class ReplayCommand implements Callable<Integer> {
     RunArguments run;
 
     @Option(names = "--allocator", paramLabel = "NAME", defaultValue = "jpymalloc",
-            description = "jpymalloc, jpymalloc-3.7, jpymalloc-3.9, jpymalloc-3.10 to -3.13, jpymalloc-shared (a "
-                    + "jpymalloc name may end in :spares=N and :policy=NAME), glibc, mimalloc, tcmalloc or jemalloc, "
+            description = "jpymalloc, jpymalloc-3.7, jpymalloc-3.9, jpymalloc-3.10 to -3.13, jpymalloc-shared, "
+                    + "jpymalloc-threadheap (a jpymalloc name may end in :spares=N and :policy=NAME), glibc, mimalloc, "
+                    + "tcmalloc or jemalloc, "
                     + "through critical downcalls (glibc-plain and the like: plain downcalls) (default: ${DEFAULT-VALUE})")
     String allocator;
 

@@ -13,6 +13,9 @@ import org.jpymalloc.PyMalloc;
  */
 abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTarget.Segments, PyMallocTarget.Addresses {
 
+    /** The allocator built; {@link #heap} itself, or the shared allocator of the thread heap {@link #heap} is. */
+    private final PyMalloc allocator;
+    /** What the replay calls: the allocator, or the replaying thread's thread heap of it. */
     final PyMalloc heap;
 
     /**
@@ -26,7 +29,9 @@ abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTar
         if (spec.spareArenas() >= 0) {
             builder.spareArenas(spec.spareArenas());
         }
-        this.heap = builder.build();
+        this.allocator = builder.build();
+        // The thread that builds the target replays into it: the thread heap is that thread's.
+        this.heap = spec.mode() == AllocatorSpec.Mode.THREAD_HEAP ? allocator.threadHeap() : allocator;
     }
 
     static PyMallocTarget of(AllocatorSpec spec, int slots, boolean trackRequested, Calls calls) {
@@ -56,9 +61,13 @@ abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTar
         return heap.occupancy();
     }
 
+    /** Closes the thread heap, if any (its blocks stay the shared allocator's), then the allocator. */
     @Override
     public final void close() {
-        heap.close();
+        if (heap != allocator) {
+            heap.close();
+        }
+        allocator.close();
     }
 
     /** {@link Calls#SEGMENTS}: the segments {@code allocate} returns, in a segment array. */

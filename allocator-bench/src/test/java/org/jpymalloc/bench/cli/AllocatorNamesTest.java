@@ -36,6 +36,12 @@ class AllocatorNamesTest {
         AllocatorSpec shared = parse("jpymalloc-shared:policy=mru");
         assertTrue(shared.shared());
         assertSame(ArenaPolicy.MOST_RECENTLY_USED, shared.policy());
+        assertSame(AllocatorSpec.Mode.SHARED, shared.mode());
+        AllocatorSpec threadHeap = parse("jpymalloc-threadheap:spares=0");
+        assertSame(AllocatorSpec.Mode.THREAD_HEAP, threadHeap.mode());
+        assertTrue(threadHeap.shared());
+        assertEquals("jpymalloc-threadheap:spares=0 (cpython-3.9)", threadHeap.label());
+        assertSame(AllocatorSpec.Mode.CONFINED, parse("jpymalloc-3.12").mode());
         AllocatorSpec glibc = parse("glibc");
         assertNull(glibc.geometry());
         assertEquals("glibc", glibc.withSpareArenas(3).label(), "C allocators have no spares");

@@ -1,5 +1,6 @@
 package org.jpymalloc.bench.replay;
 
+import org.jpymalloc.ArenaPolicy;
 import org.jpymalloc.Geometry;
 import org.jpymalloc.MallocStats;
 import org.jpymalloc.bench.trace.Trace;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -97,6 +99,40 @@ class ReplayTest {
         assertNotNull(jpymalloc.occupancyAtPeak());
         assertEquals(null, glibc.debugMallocStats());
         assertEquals(0, glibc.series().poolsPerClass().length);
+    }
+
+    /**
+     * Confined, shared and a thread heap of a shared allocator replay into the same pools: one thread, one
+     * heap, CPython's policies. The same live blocks per class, the same arenas at the peak and at the end.
+     */
+    @Test
+    void everyModeHoldsTheSameBlocksInTheSameArenas() {
+        Trace prefix = trace.prefix(150_000);
+        Replayer replayer = new Replayer(prefix, new Replayer.Options(1, 1, 20, null));
+        List<ReplayResult> results = new ArrayList<>();
+        for (AllocatorSpec.Mode mode : AllocatorSpec.Mode.values()) {
+            AllocatorSpec spec = new AllocatorSpec("jpymalloc-" + mode, "jpymalloc " + mode, Geometry.CPYTHON_3_9, mode,
+                    0, ArenaPolicy.CPYTHON);
+            results.add(replayer.replay(spec));
+            MallocStats stats = Replayer.statsAfter(prefix, spec, prefix.length());
+            assertArrayEquals(liveBlocksPerClass(prefix, prefix.length(), Geometry.CPYTHON_3_9), blocksPerClass(stats),
+                    mode.toString());
+            stats.checkIdentity();
+        }
+        ReplayResult confined = results.get(0);
+        assertTrue(confined.peakMappedBytes() > 0);
+        for (ReplayResult r : results) {
+            assertEquals(confined.peakLiveBytes(), r.peakLiveBytes(), r.allocator());
+            assertEquals(confined.peakMappedBytes(), r.peakMappedBytes(), r.allocator());
+            assertEquals(confined.finalMappedBytes(), r.finalMappedBytes(), r.allocator());
+        }
+    }
+
+    private static long[] blocksPerClass(MallocStats stats) {
+        long[] blocks = new long[Geometry.CPYTHON_3_9.sizeClassCount() + 1];
+        stats.sizeClasses().forEach(c -> blocks[c.index()] = c.blocksInUse());
+        blocks[Geometry.CPYTHON_3_9.sizeClassCount()] = stats.systemLiveBlocks();
+        return blocks;
     }
 
     /**
