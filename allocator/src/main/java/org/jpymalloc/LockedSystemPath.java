@@ -16,10 +16,18 @@ final class LockedSystemPath {
     /** Written with {@link #lock} held (by {@link #freeAllAndClose}), read under it. */
     private boolean closed;
 
-    LockedSystemPath(MemoryBudget budget, long poolAlignment) {
-        this.system = new SystemPath(true, budget, new Usage());
-        this.poolAlignment = poolAlignment;
+    /**
+     * Freed blocks of up to an arena's size are cached to serve again, up to {@value #CACHED_ARENAS} arenas'
+     * worth ({@link SystemBlockCache}).
+     */
+    LockedSystemPath(MemoryBudget budget, Geometry geometry) {
+        SystemBlockCache cache = new SystemBlockCache(geometry.arenaSize(), CACHED_ARENAS * geometry.arenaSize());
+        this.system = new SystemPath(true, budget, new Usage(), cache);
+        this.poolAlignment = geometry.alignment();
     }
+
+    /** The most bytes of freed system blocks kept, in arenas of the geometry. */
+    static final int CACHED_ARENAS = 4;
 
     MemorySegment allocate(long byteSize, long byteAlignment, boolean zeroed) {
         lock.lock();
@@ -47,6 +55,17 @@ final class LockedSystemPath {
         try {
             checkOpen();
             return system.reallocate(blockOf(segment, address), newByteSize);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives every cached free block back to the C library; answers how many. */
+    int trim() {
+        lock.lock();
+        try {
+            checkOpen();
+            return system.trimCache();
         } finally {
             lock.unlock();
         }

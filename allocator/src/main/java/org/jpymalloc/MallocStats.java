@@ -42,6 +42,11 @@ import java.util.Objects;
  * @param arenaMapMidNodes mid nodes CPython 3.10+'s arena map would have made for the arenas ever mapped
  *     (obmalloc's {@code arena_map_mid_count}); 0 for a geometry without one ({@link Geometry.RadixTree})
  * @param arenaMapBottomNodes its bottom nodes ({@code arena_map_bot_count}); 0 without one
+ * @param systemHeldBytes bytes the system path holds from the C library: live blocks at the capacities
+ *     asked for and, in a shared allocator, freed blocks cached to serve again (confined: {@code
+ *     systemLiveBytes})
+ * @param systemCachedBlocks freed system blocks a shared allocator keeps to serve again ({@link
+ *     PyMalloc#trim()} gives them back); 0 in a confined one
  */
 public record MallocStats(
         Geometry geometry,
@@ -64,7 +69,24 @@ public record MallocStats(
         List<Integer> arenaUtilisationHistogram,
         boolean requestedBytesTracked,
         long arenaMapMidNodes,
-        long arenaMapBottomNodes) {
+        long arenaMapBottomNodes,
+        long systemHeldBytes,
+        long systemCachedBlocks) {
+
+    /** Statistics whose system path holds exactly its live blocks' bytes, and caches none. */
+    public MallocStats(Geometry geometry, List<SizeClassStats> sizeClasses, long arenasAllocatedTotal,
+                       long arenasReclaimed, long arenasHighwater, long arenasCurrent, long unusedPools,
+                       long arenaAlignmentBytes, long systemLiveBlocks, long systemLiveBytes,
+                       long systemAllocationsTotal, long systemPeakBytes, long spareArenas, long requestedBytesPeak,
+                       long heldBytesAtRequestedPeak, long heldBytesPeak, long requestedBytesAtHeldPeak,
+                       List<Integer> arenaUtilisationHistogram, boolean requestedBytesTracked, long arenaMapMidNodes,
+                       long arenaMapBottomNodes) {
+        this(geometry, sizeClasses, arenasAllocatedTotal, arenasReclaimed, arenasHighwater, arenasCurrent,
+                unusedPools, arenaAlignmentBytes, systemLiveBlocks, systemLiveBytes, systemAllocationsTotal,
+                systemPeakBytes, spareArenas, requestedBytesPeak, heldBytesAtRequestedPeak, heldBytesPeak,
+                requestedBytesAtHeldPeak, arenaUtilisationHistogram, requestedBytesTracked, arenaMapMidNodes,
+                arenaMapBottomNodes, systemLiveBytes, 0);
+    }
 
     /**
      * Bytes CPython's arena map would hold for these arenas ({@link Geometry.RadixTree}): its root, and
@@ -112,9 +134,12 @@ public record MallocStats(
         return sizeClasses.stream().mapToLong(SizeClassStats::requestedBytes).sum() + systemLiveBytes;
     }
 
-    /** Bytes the allocator holds: arenas mapped (spares included) and system-path blocks. */
+    /**
+     * Bytes the allocator holds: arenas mapped (spares included) and the system path's blocks (live, and
+     * cached to serve again: {@link #systemHeldBytes}).
+     */
     public long heldBytes() {
-        return osMappedBytes() + systemLiveBytes;
+        return osMappedBytes() + systemHeldBytes;
     }
 
     /** Block bytes beyond the requested bytes, over all classes (internal fragmentation). */

@@ -80,6 +80,8 @@ final class MallocStatsJson {
         number("liveBytes", s.systemLiveBytes());
         number("allocationsTotal", s.systemAllocationsTotal());
         number("peakBytes", s.systemPeakBytes());
+        number("heldBytes", s.systemHeldBytes());
+        number("cachedBlocks", s.systemCachedBlocks());
         close('}');
         field("usage");
         open('{');

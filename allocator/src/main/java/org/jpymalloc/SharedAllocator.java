@@ -54,7 +54,7 @@ final class SharedAllocator implements PyMalloc {
         this.stripes = new Stripes(geometry, stripeCount, retention, policy, budget, trackRequested, biasQuietOps);
         this.stripeHeaps = stripes.stripes();
         this.stripeMask = stripeHeaps.length - 1;
-        this.system = new LockedSystemPath(budget, geometry.alignment());
+        this.system = new LockedSystemPath(budget, geometry);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
@@ -390,13 +390,17 @@ final class SharedAllocator implements PyMalloc {
         LeakDetection.reportAtClose(statsAtClose, handles.atClose());
     }
 
-    /** Each stripe's retained arenas go back to the OS, under its lock with its owner kept out. */
+    /**
+     * Each stripe's retained arenas go back to the OS, under its lock with its owner kept out, and the
+     * system path's cached free blocks to the C library.
+     */
     @Override
     public void trim() {
         stripes.eachExcludingOwner(heap -> {
             checkOpen();
             heap.trim();
         });
+        system.trim();
     }
 
     /** Checks every stripe's invariants, each under its lock with its owner kept out; for tests. */

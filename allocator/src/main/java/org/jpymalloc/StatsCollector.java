@@ -103,6 +103,7 @@ final class StatsCollector implements Heap.PoolVisitor {
                 tracked ? usages.stream().mapToLong(u -> u.mappedPeak).sum() : 0,
                 tracked ? usages.stream().mapToLong(u -> u.requestedAtMappedPeak).sum() : 0,
                 java.util.Arrays.stream(arenaHistogram).boxed().toList(), tracked,
-                counters.radixTreeNodes().midNodes(), counters.radixTreeNodes().bottomNodes());
+                counters.radixTreeNodes().midNodes(), counters.radixTreeNodes().bottomNodes(), system.heldBytes(),
+                system.cachedCount());
     }
 }

@@ -18,13 +18,19 @@ import java.util.Map;
  * double frees are decided without touching the C library, and {@code close} can free them all.
  *
  * <p>Not thread-safe: a shared allocator calls it under a lock of its own. In a shared allocator each
- * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads: freeing
- * a system block there costs microseconds, the price of never letting a stale segment reach freed memory.
+ * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads (tens of
+ * microseconds): so a shared system path keeps freed blocks, scopes open, in a {@link SystemBlockCache} to
+ * serve again, and closes a scope only when its block leaves the cache (trim, close, the cache full).
+ * Its blocks are asked of the C library at the cache's rounded {@link SystemBlockCache#capacityFor
+ * capacities}; a confined one asks for the bytes requested and closes each scope at free.
  */
 final class SystemPath {
 
-    /** A live system block: the bytes asked for, its alignment, and the scope its segments belong to. */
-    record Block(long address, long byteSize, long byteAlignment, Arena scope) {
+    /**
+     * A system block: the bytes asked for, its alignment, the scope its segments belong to, and the bytes
+     * the C library was asked for ({@code capacity}: at least {@code byteSize}).
+     */
+    record Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
     }
 
     /** What {@code malloc} guarantees on the 64-bit platforms we run on: larger alignments use posix_memalign. */
@@ -33,19 +39,28 @@ final class SystemPath {
     private final boolean shared;
     private final MemoryBudget budget;
     private final Usage usage;
+    /** Freed blocks kept to serve again (shared: a scope's close is a handshake); null when confined. */
+    private final SystemBlockCache cache;
     private final Map<Long, Block> live = new HashMap<>();
     private long liveBytes;
+    private long liveCapacity;
     private long peakLiveBytes;
     private long totalAllocations;
 
     SystemPath(boolean shared) {
-        this(shared, MemoryBudget.unlimited(), new Usage());
+        this(shared, MemoryBudget.unlimited(), new Usage(), null);
     }
 
+    /** A system path closing each block's scope at free: {@code cache} null (a confined allocator's). */
     SystemPath(boolean shared, MemoryBudget budget, Usage usage) {
+        this(shared, budget, usage, null);
+    }
+
+    SystemPath(boolean shared, MemoryBudget budget, Usage usage, SystemBlockCache cache) {
         this.shared = shared;
         this.budget = budget;
         this.usage = usage;
+        this.cache = cache;
     }
 
     /**
@@ -53,15 +68,45 @@ final class SystemPath {
      * {@code poolAlignment} (a promise every block keeps, whichever path serves it).
      */
     MemorySegment allocate(long byteSize, long byteAlignment, long poolAlignment, boolean zeroed) {
-        budget.reserve(byteSize, byteSize, "a system-path block");
         long alignment = Math.max(byteAlignment, poolAlignment);
-        long address = allocateNative(byteSize, alignment, zeroed);
+        long capacity = capacityFor(byteSize, alignment);
+        Block cached = cache == null ? null : cache.take(capacity, alignment);
+        if (cached != null) {
+            MemorySegment segment = track(cached.address(), byteSize, alignment, cached.scope(), capacity);
+            if (zeroed) {
+                segment.fill((byte) 0);
+            }
+            return segment;
+        }
+        reserve(capacity, byteSize, "a system-path block");
+        long address = allocateNative(capacity, alignment, zeroed);
         if (address == 0) {
-            budget.release(byteSize);
+            budget.release(capacity);
             throw new OutOfMemoryError("the C library could not allocate " + byteSize + " bytes (alignment "
                     + byteAlignment + "); " + live.size() + " system blocks of " + liveBytes + " bytes are live");
         }
-        return track(address, byteSize, alignment);
+        usage.mapped(capacity); // the C library's own overhead is not known: the block's bytes
+        return track(address, byteSize, alignment, newScope(), capacity);
+    }
+
+    private long capacityFor(long byteSize, long alignment) {
+        return cache == null ? byteSize : cache.capacityFor(byteSize, alignment);
+    }
+
+    /** Counts {@code bytes} in the budget, first giving cached blocks back if that makes room. */
+    private void reserve(long bytes, long requested, String what) {
+        try {
+            budget.reserve(bytes, requested, what);
+        } catch (MemoryLimitError full) {
+            if (cache == null || trimCache() == 0) {
+                throw full;
+            }
+            budget.reserve(bytes, requested, what);
+        }
+    }
+
+    private Arena newScope() {
+        return shared ? Arena.ofShared() : Arena.ofConfined();
     }
 
     /** {@code malloc}, {@code calloc} or {@code posix_memalign} ({@code malloc(1)} for 0 bytes); 0 on failure. */
@@ -109,11 +154,25 @@ final class SystemPath {
         return block;
     }
 
+    /** Frees a live block: into the cache, or (confined, not cacheable, cache full) back to the C library. */
     void free(Block block) {
         untrack(block);
+        if (cache == null || !cache.offer(block)) {
+            release(block);
+        }
+    }
+
+    /** Closes the block's scope, then gives its memory back to the C library. */
+    private void release(Block block) {
         block.scope().close();
         NativeMemory.free(block.address());
-        budget.release(block.byteSize());
+        budget.release(block.capacity());
+        usage.unmapped(block.capacity());
+    }
+
+    /** Gives every cached block back to the C library (their scopes closed first); answers how many. */
+    int trimCache() {
+        return cache == null ? 0 : cache.drain(this::release);
     }
 
     Usage usage() {
@@ -128,17 +187,35 @@ final class SystemPath {
      * valid; on success the old block's segments are invalidated.
      */
     MemorySegment reallocate(Block block, long newByteSize) {
-        long growth = newByteSize - block.byteSize();
-        if (growth > 0) {
-            budget.reserve(growth, newByteSize, "a larger system-path block");
+        if (cache != null) {
+            MemorySegment moved;
+            try {
+                moved = allocate(newByteSize, 1, block.byteAlignment(), false);
+            } catch (MemoryLimitError full) {
+                return reallocateInBudget(block, newByteSize); // the old block's bytes count towards the new
+            } catch (OutOfMemoryError failed) {
+                throw cannotResize(block, newByteSize);
+            }
+            NativeMemory.copy(block.address(), moved.address(), Math.min(block.byteSize(), newByteSize));
+            free(block);
+            return moved;
         }
-        long address = allocateNative(newByteSize, block.byteAlignment(), false);
+        return reallocateInBudget(block, newByteSize);
+    }
+
+    /** {@link #reallocate} counting only the growth: the old block is released, not cached. */
+    private MemorySegment reallocateInBudget(Block block, long newByteSize) {
+        long capacity = capacityFor(newByteSize, block.byteAlignment());
+        long growth = capacity - block.capacity();
+        if (growth > 0) {
+            reserve(growth, newByteSize, "a larger system-path block");
+        }
+        long address = allocateNative(capacity, block.byteAlignment(), false);
         if (address == 0) {
             if (growth > 0) {
                 budget.release(growth);
             }
-            throw new OutOfMemoryError("the C library could not resize the " + block.byteSize() + "-byte block at 0x"
-                    + Long.toHexString(block.address()) + " to " + newByteSize + " bytes; the block is unchanged");
+            throw cannotResize(block, newByteSize);
         }
         NativeMemory.copy(block.address(), address, Math.min(block.byteSize(), newByteSize));
         untrack(block);
@@ -147,14 +224,23 @@ final class SystemPath {
         if (growth < 0) {
             budget.release(-growth);
         }
-        return track(address, newByteSize, block.byteAlignment());
+        usage.unmapped(block.capacity());
+        usage.mapped(capacity);
+        return track(address, newByteSize, block.byteAlignment(), newScope(), capacity);
     }
 
-    /** Frees every live block; their segments become inaccessible. */
+    private static OutOfMemoryError cannotResize(Block block, long newByteSize) {
+        return new OutOfMemoryError("the C library could not resize the " + block.byteSize() + "-byte block at 0x"
+                + Long.toHexString(block.address()) + " to " + newByteSize + " bytes; the block is unchanged");
+    }
+
+    /** Frees every live block and empties the cache; every segment becomes inaccessible. */
     void freeAll() {
         for (Block block : new ArrayList<>(live.values())) {
-            free(block);
+            untrack(block);
+            release(block);
         }
+        trimCache();
     }
 
     int liveCount() {
@@ -169,16 +255,25 @@ final class SystemPath {
         return peakLiveBytes;
     }
 
+    /** Bytes held from the C library: the capacities of live and cached blocks. */
+    long heldBytes() {
+        return liveCapacity + (cache == null ? 0 : cache.cachedBytes());
+    }
+
+    /** Freed blocks kept to serve again. */
+    int cachedCount() {
+        return cache == null ? 0 : cache.cachedBlocks();
+    }
+
     long totalAllocations() {
         return totalAllocations;
     }
 
-    private MemorySegment track(long address, long byteSize, long byteAlignment) {
-        usage.mapped(byteSize); // the C library's own overhead is not known: the block's bytes
+    private MemorySegment track(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
         usage.allocated(byteSize);
-        Arena scope = shared ? Arena.ofShared() : Arena.ofConfined();
-        live.put(address, new Block(address, byteSize, byteAlignment, scope));
+        live.put(address, new Block(address, byteSize, byteAlignment, scope, capacity));
         liveBytes += byteSize;
+        liveCapacity += capacity;
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
         totalAllocations++;
         return MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
@@ -187,7 +282,7 @@ final class SystemPath {
     private void untrack(Block block) {
         live.remove(block.address());
         liveBytes -= block.byteSize();
+        liveCapacity -= block.capacity();
         usage.freed(block.byteSize());
-        usage.unmapped(block.byteSize());
     }
 }

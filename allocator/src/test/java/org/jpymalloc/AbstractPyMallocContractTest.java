@@ -385,8 +385,25 @@ abstract class AbstractPyMallocContractTest {
     @Test
     void aSegmentOfAFreedSystemBlockCannotReachItsMemory() {
         MemorySegment big = allocator.allocate(10_000);
+        LiveBlocks.fill(big, 7);
         allocator.free(big);
+        if (cachesFreedSystemBlocks()) {
+            // Kept to serve again, its memory still the allocator's (as a freed pool block's): reachable until trim.
+            assertEquals(1, allocator.stats().systemCachedBlocks());
+            big.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            allocator.trim();
+            assertEquals(0, allocator.stats().systemCachedBlocks());
+        }
         assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0));
+        assertEquals(0, allocator.stats().systemCachedBlocks());
+    }
+
+    /**
+     * Whether the variant keeps freed system blocks, scopes open, to serve again: a shared allocator, whose
+     * scope closes are handshakes ({@link SystemBlockCache}); {@link PyMalloc#trim()} gives them back.
+     */
+    protected boolean cachesFreedSystemBlocks() {
+        return false;
     }
 
     // ---- threads and close ----

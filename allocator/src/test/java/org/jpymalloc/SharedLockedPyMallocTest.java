@@ -17,4 +17,9 @@ class SharedLockedPyMallocTest extends AbstractPyMallocContractTest {
     protected void checkInvariants(PyMalloc allocator) {
         ((SharedAllocator) allocator).checkInvariants();
     }
+
+    @Override
+    protected boolean cachesFreedSystemBlocks() {
+        return true;
+    }
 }

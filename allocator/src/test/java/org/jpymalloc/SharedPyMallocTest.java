@@ -87,4 +87,9 @@ class SharedPyMallocTest extends AbstractPyMallocContractTest {
         NullPointerException e = assertThrows(NullPointerException.class, () -> PyMalloc.builder().geometry(null));
         assertEquals("geometry", e.getMessage());
     }
+
+    @Override
+    protected boolean cachesFreedSystemBlocks() {
+        return true;
+    }
 }

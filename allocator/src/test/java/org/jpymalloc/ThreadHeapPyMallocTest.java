@@ -222,4 +222,9 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
             assertThrows(IllegalStateException.class, another::close);
         }
     }
+
+    @Override
+    protected boolean cachesFreedSystemBlocks() {
+        return true;
+    }
 }

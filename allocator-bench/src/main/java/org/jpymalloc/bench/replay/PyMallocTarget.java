@@ -41,16 +41,19 @@ abstract sealed class PyMallocTarget implements ReplayTarget permits PyMallocTar
         };
     }
 
-    /** Arenas held (spares included: they are still mapped) plus the bytes of system-path blocks. */
+    /**
+     * Arenas held (spares included: they are still mapped) plus the bytes of system-path blocks, cached
+     * free ones included ({@link MallocStats#heldBytes()}).
+     */
     @Override
     public final long mappedBytes() {
-        MallocStats stats = heap.stats();
-        return stats.osMappedBytes() + stats.systemLiveBytes();
+        return heap.stats().heldBytes();
     }
 
     @Override
     public final String memoryDescription() {
-        return "jpymalloc stats: arenas mapped (spares included) x arena size + bytes of blocks on the system path";
+        return "jpymalloc stats: arenas mapped (spares included) x arena size + bytes of blocks on the system path"
+                + " (held: cached free ones included)";
     }
 
     final MallocStats stats() {

@@ -1,0 +1,169 @@
+package org.jpymalloc;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shared system path's cache of freed blocks: on its own, and through a shared allocator. */
+class SystemBlockCacheTest {
+
+    private static final long ARENA = Geometry.CPYTHON_3_9.arenaSize();
+
+    @Test
+    void capacitiesAreFourStepsPerPowerOfTwo() {
+        assertEquals(16, SystemBlockCache.roundUp(1));
+        assertEquals(16, SystemBlockCache.roundUp(16));
+        assertEquals(640, SystemBlockCache.roundUp(513));
+        assertEquals(640, SystemBlockCache.roundUp(640));
+        assertEquals(768, SystemBlockCache.roundUp(641));
+        assertEquals(1024, SystemBlockCache.roundUp(1024));
+        assertEquals(1280, SystemBlockCache.roundUp(1025));
+        assertEquals(4096, SystemBlockCache.roundUp(4000));
+        assertEquals(10_240, SystemBlockCache.roundUp(10_000));
+        for (long size = 1; size < 100_000; size += 37) {
+            long capacity = SystemBlockCache.roundUp(size);
+            assertTrue(capacity >= size && capacity <= Math.max(16, size + size / 4), "size " + size);
+            assertEquals(capacity, SystemBlockCache.roundUp(capacity), "a capacity is its own step: " + size);
+        }
+    }
+
+    @Test
+    void onlyMallocAlignedBlocksUpToTheLargestAreRounded() {
+        SystemBlockCache cache = new SystemBlockCache(ARENA, 4 * ARENA);
+        assertEquals(640, cache.capacityFor(600, 16));
+        assertEquals(600, cache.capacityFor(600, 64), "over-aligned: posix_memalign, not cached");
+        assertEquals(ARENA + 1, cache.capacityFor(ARENA + 1, 16), "larger than an arena: not cached");
+        assertEquals(0, cache.capacityFor(0, 16));
+        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(-1, 0));
+    }
+
+    @Test
+    void blocksServeTheirCapacityAndTheCacheStaysWithinItsBound() {
+        SystemBlockCache cache = new SystemBlockCache(ARENA, 2048);
+        SystemPath.Block a = block(0x10000, 1000, 1024);
+        SystemPath.Block b = block(0x20000, 1000, 1024);
+        SystemPath.Block c = block(0x30000, 900, 1024);
+        assertTrue(cache.offer(a));
+        assertTrue(cache.offer(b));
+        assertFalse(cache.offer(c), "2,048 bytes cached already");
+        assertFalse(cache.offer(block(0x40000, 600, 600)), "600 is no capacity of the cache");
+        assertEquals(2048, cache.cachedBytes());
+        assertNull(cache.take(1280, 16));
+        assertNull(cache.take(1024, 64), "over-aligned requests are not served from the cache");
+        assertSame(b, cache.take(1024, 16), "last freed, first served");
+        assertEquals(1, cache.cachedBlocks());
+        StringBuilder released = new StringBuilder();
+        assertEquals(1, cache.drain(block -> released.append(Long.toHexString(block.address()))));
+        assertEquals("10000", released.toString());
+        assertEquals(0, cache.cachedBytes());
+        assertNull(cache.take(1024, 16));
+    }
+
+    private static SystemPath.Block block(long address, long byteSize, long capacity) {
+        return new SystemPath.Block(address, byteSize, 16, Arena.global(), capacity);
+    }
+
+    @Test
+    void aSharedAllocatorServesAFreedBlockAgainWithItsScope() {
+        try (PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9)) {
+            MemorySegment first = shared.allocate(1000);
+            LiveBlocks.fill(first, 3);
+            shared.free(first);
+            MallocStats cached = shared.stats();
+            assertEquals(0, cached.systemLiveBlocks());
+            assertEquals(1, cached.systemCachedBlocks());
+            assertEquals(1024, cached.systemHeldBytes(), "held at its capacity");
+            assertEquals(cached.osMappedBytes() + 1024, cached.heldBytes());
+
+            MemorySegment again = shared.allocateZeroed(900);
+            assertEquals(first.address(), again.address(), "the same capacity: the cached block");
+            assertEquals(first.scope(), again.scope());
+            for (long i = 0; i < 900; i++) {
+                assertEquals(0, again.get(ValueLayout.JAVA_BYTE, i), "zeroed at " + i);
+            }
+            MallocStats reused = shared.stats();
+            assertEquals(0, reused.systemCachedBlocks());
+            assertEquals(900, reused.systemLiveBytes());
+            assertEquals(1024, reused.systemHeldBytes());
+            assertEquals(2, reused.systemAllocationsTotal());
+
+            MemorySegment other = shared.allocate(1100);
+            assertNotEquals(first.address(), other.address(), "another capacity: a new block");
+            shared.free(again);
+            IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> shared.free(again));
+            assertTrue(twice.getMessage().contains("already freed"), twice.getMessage());
+            assertEquals(1, shared.stats().systemCachedBlocks(), "the double free changed nothing");
+            shared.free(other);
+            shared.stats().checkIdentity();
+        }
+    }
+
+    @Test
+    void aResizeMovesToAnotherCapacityAndCachesTheOldBlock() {
+        try (PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9)) {
+            MemorySegment small = shared.allocate(1000);
+            LiveBlocks.fill(small, 5);
+            MemorySegment grown = shared.reallocate(small, 3000);
+            LiveBlocks.assertPattern(grown.asSlice(0, 1000), 5);
+            assertEquals(1, shared.stats().systemCachedBlocks());
+            MemorySegment back = shared.reallocate(grown, 1000);
+            assertEquals(small.address(), back.address(), "the cached block of the old capacity");
+            LiveBlocks.assertPattern(back, 5);
+            shared.free(back);
+        }
+    }
+
+    @Test
+    void theCacheHoldsAtMostFourArenasAndTrimAndCloseGiveItBack() {
+        PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9);
+        MemorySegment[] blocks = new MemorySegment[6];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = shared.allocate(200_000); // capacity 229,376: four fit in 1 MiB
+        }
+        for (MemorySegment block : blocks) {
+            shared.free(block);
+        }
+        MallocStats stats = shared.stats();
+        assertEquals(4, stats.systemCachedBlocks());
+        assertEquals(4 * 229_376, stats.systemHeldBytes());
+        assertTrue(stats.systemHeldBytes() <= LockedSystemPath.CACHED_ARENAS * ARENA);
+        assertThrows(IllegalStateException.class, () -> blocks[5].get(ValueLayout.JAVA_BYTE, 0),
+                "released at once: the cache was full");
+        blocks[3].get(ValueLayout.JAVA_BYTE, 0);
+        shared.trim();
+        assertEquals(0, shared.stats().systemHeldBytes());
+        assertThrows(IllegalStateException.class, () -> blocks[3].get(ValueLayout.JAVA_BYTE, 0));
+
+        MemorySegment kept = shared.allocate(5000);
+        shared.free(kept);
+        shared.close();
+        assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "close gives it back");
+    }
+
+    @Test
+    void aMemoryLimitGivesCachedBlocksBackBeforeItRefuses() {
+        try (PyMalloc shared = PyMalloc.builder().shared(true).geometry(Geometry.CPYTHON_3_9).maxBytes(600_000)
+                .build()) {
+            shared.free(shared.allocate(200_000));
+            shared.free(shared.allocate(170_000));
+            assertEquals(229_376 + 196_608, shared.stats().systemHeldBytes());
+            MemorySegment large = shared.allocate(300_000); // needs 300,000: only after the cache is emptied
+            assertEquals(0, shared.stats().systemCachedBlocks());
+            assertEquals(300_000, shared.stats().systemHeldBytes());
+            assertThrows(MemoryLimitError.class, () -> shared.allocate(400_000));
+            MemorySegment grown = shared.reallocate(large, 550_000); // counts the growth only, as before
+            assertEquals(550_000, shared.stats().systemHeldBytes());
+            shared.free(grown);
+        }
+    }
+}
