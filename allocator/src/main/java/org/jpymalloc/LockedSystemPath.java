@@ -18,16 +18,16 @@ final class LockedSystemPath {
 
     /**
      * Freed blocks of up to an arena's size are cached to serve again, up to {@value #CACHED_ARENAS} arenas'
-     * worth ({@link SystemBlockCache}).
+     * worth, each for at most the default arena decay ({@link SystemBlockCache}).
      */
     LockedSystemPath(MemoryBudget budget, Geometry geometry) {
-        SystemBlockCache cache = new SystemBlockCache(geometry.arenaSize(), CACHED_ARENAS * geometry.arenaSize());
-        this.system = new SystemPath(true, budget, new Usage(), cache);
+        this.system = new SystemPath(budget, new Usage(), geometry.arenaSize(), CACHED_ARENAS * geometry.arenaSize(),
+                ArenaRetention.DEFAULT_DECAY);
         this.poolAlignment = geometry.alignment();
     }
 
     /** The most bytes of freed system blocks kept, in arenas of the geometry. */
-    static final int CACHED_ARENAS = 4;
+    static final int CACHED_ARENAS = 16;
 
     MemorySegment allocate(long byteSize, long byteAlignment, boolean zeroed) {
         lock.lock();

@@ -2,42 +2,64 @@ package org.jpymalloc;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Freed system blocks of a shared allocator, kept with their scopes to serve again: closing a shared JDK
- * arena is a handshake with every JVM thread (tens of microseconds here, docs/benchmarks.md), so a shared
+ * arena is a handshake with every JVM thread (tens of microseconds here, docs/design.md), so a shared
  * {@link SystemPath} that closed a scope per free paid that on every free of a block over the small
  * request threshold. A cached block's memory stays the allocator's, mapped and reachable through its old
- * segments (as a freed pool block's does, until its arena is unmapped); its scope is closed, and its
- * memory given back to the C library, when it leaves the cache ({@link #drain}: trim, close, or the cache
- * full), so no segment ever reaches memory the C library took back.
+ * segments (as a freed pool block's does, until its arena is unmapped); {@code release} closes its scope,
+ * then gives its memory back to the C library, when it leaves the cache, so no segment ever reaches memory
+ * the C library took back.
  *
  * <p>Blocks are asked of the C library at a {@link #capacityFor capacity}: the request rounded up to one
  * of four steps per power of two (at most a quarter more), so that a freed block serves any request of
  * its step. Only blocks with malloc's own alignment and at most {@code maxBlockBytes} are cached; the
- * cache holds at most {@code maxCachedBytes}, and a block freed beyond that is released at once.
+ * cache holds at most {@code maxCachedBytes} (a block freed beyond that is released at once), and a block
+ * cached for {@code decayNanos} is released by the next sweep, which calls make at most once per half
+ * decay: so within one and a half decays of its free if the system path is used (as retained arenas
+ * decay: {@link ArenaRetention}; an idle allocator keeps them until {@link PyMalloc#trim()}). {@link #drain} empties it (trim, close, a memory limit).
  * Not thread-safe: the system path's lock guards it.
  */
 final class SystemBlockCache {
 
     private final long maxBlockBytes;
     private final long maxCachedBytes;
-    private final Map<Long, ArrayDeque<SystemPath.Block>> byCapacity = new HashMap<>();
+    private final long decayNanos;
+    private final LongSupplier clock;
+    private final Consumer<SystemPath.Block> release;
+    /** Per capacity, the cached blocks, oldest first. */
+    private final Map<Long, ArrayDeque<Cached>> byCapacity = new HashMap<>();
     private long cachedBytes;
     private int cachedBlocks;
+    private long lastSweep;
+
+    private record Cached(SystemPath.Block block, long since) {
+    }
 
     /**
      * @param maxBlockBytes the largest capacity cached
      * @param maxCachedBytes the most bytes held in freed blocks
+     * @param decayNanos how long a freed block may wait to serve again
+     * @param clock nanoseconds, as {@link System#nanoTime()}
+     * @param release gives a block back: closes its scope, then frees its memory
      */
-    SystemBlockCache(long maxBlockBytes, long maxCachedBytes) {
-        if (maxBlockBytes < 0 || maxCachedBytes < 0) {
-            throw new IllegalArgumentException("cache bounds must be >= 0: " + maxBlockBytes + ", " + maxCachedBytes);
+    SystemBlockCache(long maxBlockBytes, long maxCachedBytes, long decayNanos, LongSupplier clock,
+                     Consumer<SystemPath.Block> release) {
+        if (maxBlockBytes < 0 || maxCachedBytes < 0 || decayNanos < 0) {
+            throw new IllegalArgumentException("cache bounds must be >= 0: " + maxBlockBytes + " bytes per block, "
+                    + maxCachedBytes + " bytes, " + decayNanos + " ns");
         }
         this.maxBlockBytes = maxBlockBytes;
         this.maxCachedBytes = maxCachedBytes;
+        this.decayNanos = decayNanos;
+        this.clock = clock;
+        this.release = release;
+        this.lastSweep = clock.getAsLong();
     }
 
     /**
@@ -66,36 +88,69 @@ final class SystemBlockCache {
     }
 
     /**
-     * A cached block of {@code capacity} bytes ({@link #capacityFor}), now out of the cache; null if none,
-     * or if a block of that capacity and alignment is not one the cache keeps.
+     * A cached block of {@code capacity} bytes ({@link #capacityFor}), now out of the cache: the one freed
+     * last. Null if none, or if a block of that capacity and alignment is not one the cache keeps.
      */
     SystemPath.Block take(long capacity, long alignment) {
-        ArrayDeque<SystemPath.Block> blocks = cacheable(capacity, alignment) ? byCapacity.get(capacity) : null;
-        SystemPath.Block block = blocks == null ? null : blocks.pollLast();
-        if (block != null) {
-            cachedBytes -= capacity;
-            cachedBlocks--;
+        long now = clock.getAsLong();
+        decay(now);
+        ArrayDeque<Cached> blocks = cacheable(capacity, alignment) ? byCapacity.get(capacity) : null;
+        Cached cached = blocks == null ? null : blocks.pollLast();
+        if (cached == null) {
+            return null;
         }
-        return block;
+        cachedBytes -= capacity;
+        cachedBlocks--;
+        return cached.block();
     }
 
-    /** Keeps a freed block to serve again; false (nothing kept) if it is not cacheable or the cache is full. */
+    /**
+     * Keeps a freed block to serve again; false (nothing kept: the caller releases it) if it is not
+     * cacheable or the cache is full.
+     */
     boolean offer(SystemPath.Block block) {
+        long now = clock.getAsLong();
+        decay(now);
         long capacity = block.capacity();
         if (!cacheable(capacity, block.byteAlignment()) || capacity > maxCachedBytes - cachedBytes) {
             return false;
         }
-        byCapacity.computeIfAbsent(capacity, c -> new ArrayDeque<>()).addLast(block);
+        byCapacity.computeIfAbsent(capacity, c -> new ArrayDeque<>()).addLast(new Cached(block, now));
         cachedBytes += capacity;
         cachedBlocks++;
         return true;
     }
 
-    /** Empties the cache, handing every block to {@code release}; answers how many. */
-    int drain(Consumer<SystemPath.Block> release) {
+    /**
+     * Releases the blocks cached for longer than the decay; at most once per half decay, so that a busy
+     * system path pays a walk of the cache at most twice per decay period.
+     */
+    private void decay(long now) {
+        if (now - lastSweep < decayNanos / 2 || cachedBlocks == 0) {
+            return;
+        }
+        lastSweep = now;
+        for (Iterator<ArrayDeque<Cached>> buckets = byCapacity.values().iterator(); buckets.hasNext(); ) {
+            ArrayDeque<Cached> blocks = buckets.next();
+            while (!blocks.isEmpty() && now - blocks.peekFirst().since() >= decayNanos) {
+                Cached stale = blocks.pollFirst();
+                cachedBytes -= stale.block().capacity();
+                cachedBlocks--;
+                release.accept(stale.block());
+            }
+            if (blocks.isEmpty()) {
+                buckets.remove();
+            }
+        }
+    }
+
+    /** Empties the cache, releasing every block; answers how many. */
+    int drain() {
         int drained = cachedBlocks;
-        for (ArrayDeque<SystemPath.Block> blocks : byCapacity.values()) {
-            blocks.forEach(release);
+        for (ArrayDeque<Cached> blocks : byCapacity.values()) {
+            for (Cached cached : blocks) {
+                release.accept(cached.block());
+            }
         }
         byCapacity.clear();
         cachedBytes = 0;

@@ -48,19 +48,27 @@ final class SystemPath {
     private long totalAllocations;
 
     SystemPath(boolean shared) {
-        this(shared, MemoryBudget.unlimited(), new Usage(), null);
+        this(shared, MemoryBudget.unlimited(), new Usage());
     }
 
-    /** A system path closing each block's scope at free: {@code cache} null (a confined allocator's). */
+    /** A system path closing each block's scope at free (a confined allocator's). */
     SystemPath(boolean shared, MemoryBudget budget, Usage usage) {
-        this(shared, budget, usage, null);
-    }
-
-    SystemPath(boolean shared, MemoryBudget budget, Usage usage, SystemBlockCache cache) {
         this.shared = shared;
         this.budget = budget;
         this.usage = usage;
-        this.cache = cache;
+        this.cache = null;
+    }
+
+    /**
+     * A shared system path caching freed blocks of up to {@code maxBlockBytes}, at most {@code
+     * maxCachedBytes} of them, each for at most {@code decay} ({@link SystemBlockCache}).
+     */
+    SystemPath(MemoryBudget budget, Usage usage, long maxBlockBytes, long maxCachedBytes, java.time.Duration decay) {
+        this.shared = true;
+        this.budget = budget;
+        this.usage = usage;
+        this.cache = new SystemBlockCache(maxBlockBytes, maxCachedBytes, decay.toNanos(), System::nanoTime,
+                this::release);
     }
 
     /**
@@ -172,7 +180,7 @@ final class SystemPath {
 
     /** Gives every cached block back to the C library (their scopes closed first); answers how many. */
     int trimCache() {
-        return cache == null ? 0 : cache.drain(this::release);
+        return cache == null ? 0 : cache.drain();
     }
 
     Usage usage() {

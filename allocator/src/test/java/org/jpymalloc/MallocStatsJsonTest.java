@@ -55,6 +55,23 @@ class MallocStatsJsonTest {
             Map<String, Object> system = Json.object(json.get("system"));
             assertEquals(stats.systemLiveBlocks(), system.get("liveBlocks"));
             assertEquals(stats.systemLiveBytes(), system.get("liveBytes"));
+            assertEquals(stats.systemHeldBytes(), system.get("heldBytes"));
+            assertEquals(stats.systemCachedBlocks(), system.get("cachedBlocks"));
+        }
+    }
+
+    /** A shared allocator's cached system blocks and rounded capacities appear in the JSON as in the record. */
+    @Test
+    void theSharedSystemPathsHeldBytesAndCacheParseBack() {
+        try (PyMalloc shared = PyMalloc.ofShared()) {
+            MemorySegment live = shared.allocate(1000);
+            shared.free(shared.allocate(3000));
+            MallocStats stats = shared.stats();
+            Map<String, Object> system = Json.object(Json.object(Json.parse(stats.toJson())).get("system"));
+            assertEquals(1024L + 3072L, system.get("heldBytes"));
+            assertEquals(1L, system.get("cachedBlocks"));
+            assertEquals(1000L, system.get("liveBytes"));
+            shared.free(live);
         }
     }
 

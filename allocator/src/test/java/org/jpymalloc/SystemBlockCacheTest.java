@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,19 +39,27 @@ class SystemBlockCacheTest {
         }
     }
 
+    private final List<SystemPath.Block> released = new ArrayList<>();
+    private long now;
+
+    private SystemBlockCache cache(long maxCachedBytes) {
+        return new SystemBlockCache(ARENA, maxCachedBytes, 1_000, () -> now, released::add);
+    }
+
     @Test
     void onlyMallocAlignedBlocksUpToTheLargestAreRounded() {
-        SystemBlockCache cache = new SystemBlockCache(ARENA, 4 * ARENA);
+        SystemBlockCache cache = cache(4 * ARENA);
         assertEquals(640, cache.capacityFor(600, 16));
         assertEquals(600, cache.capacityFor(600, 64), "over-aligned: posix_memalign, not cached");
         assertEquals(ARENA + 1, cache.capacityFor(ARENA + 1, 16), "larger than an arena: not cached");
         assertEquals(0, cache.capacityFor(0, 16));
-        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(-1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(-1, 0, 0, () -> 0, b -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(0, 0, -1, () -> 0, b -> { }));
     }
 
     @Test
     void blocksServeTheirCapacityAndTheCacheStaysWithinItsBound() {
-        SystemBlockCache cache = new SystemBlockCache(ARENA, 2048);
+        SystemBlockCache cache = cache(2048);
         SystemPath.Block a = block(0x10000, 1000, 1024);
         SystemPath.Block b = block(0x20000, 1000, 1024);
         SystemPath.Block c = block(0x30000, 900, 1024);
@@ -62,15 +72,37 @@ class SystemBlockCacheTest {
         assertNull(cache.take(1024, 64), "over-aligned requests are not served from the cache");
         assertSame(b, cache.take(1024, 16), "last freed, first served");
         assertEquals(1, cache.cachedBlocks());
-        StringBuilder released = new StringBuilder();
-        assertEquals(1, cache.drain(block -> released.append(Long.toHexString(block.address()))));
-        assertEquals("10000", released.toString());
+        assertEquals(1, cache.drain());
+        assertEquals(List.of(a), released);
         assertEquals(0, cache.cachedBytes());
         assertNull(cache.take(1024, 16));
     }
 
     private static SystemPath.Block block(long address, long byteSize, long capacity) {
         return new SystemPath.Block(address, byteSize, 16, Arena.global(), capacity);
+    }
+
+    /** Swept at most once per half decay: a block waits at least the decay and at most one and a half. */
+    @Test
+    void aBlockCachedLongerThanTheDecayIsReleasedByTheNextSweep() {
+        SystemBlockCache cache = cache(ARENA);
+        SystemPath.Block old = block(0x10000, 1000, 1024);
+        SystemPath.Block young = block(0x20000, 2000, 2048);
+        cache.offer(old);
+        now = 700;
+        cache.offer(young); // a sweep: nothing has waited 1,000 ns
+        now = 1_199;
+        assertNull(cache.take(1280, 16));
+        assertEquals(List.of(), released, "no sweep within half a decay of the last");
+        now = 1_200;
+        assertNull(cache.take(1280, 16));
+        assertEquals(List.of(old), released, "waited 1,200 ns; the young one 500");
+        assertEquals(1, cache.cachedBlocks());
+        assertEquals(2048, cache.cachedBytes());
+        now = 1_700;
+        assertNull(cache.take(1024, 16), "gone");
+        assertEquals(List.of(old, young), released);
+        assertEquals(0, cache.cachedBytes());
     }
 
     @Test
@@ -124,25 +156,26 @@ class SystemBlockCacheTest {
     }
 
     @Test
-    void theCacheHoldsAtMostFourArenasAndTrimAndCloseGiveItBack() {
+    void theCacheHoldsAtMostItsBoundAndTrimAndCloseGiveItBack() {
         PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9);
-        MemorySegment[] blocks = new MemorySegment[6];
+        int fit = (int) (LockedSystemPath.CACHED_ARENAS * ARENA / 229_376);
+        MemorySegment[] blocks = new MemorySegment[fit + 2];
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = shared.allocate(200_000); // capacity 229,376: four fit in 1 MiB
+            blocks[i] = shared.allocate(200_000); // capacity 229,376
         }
         for (MemorySegment block : blocks) {
             shared.free(block);
         }
         MallocStats stats = shared.stats();
-        assertEquals(4, stats.systemCachedBlocks());
-        assertEquals(4 * 229_376, stats.systemHeldBytes());
+        assertEquals(fit, stats.systemCachedBlocks());
+        assertEquals(fit * 229_376L, stats.systemHeldBytes());
         assertTrue(stats.systemHeldBytes() <= LockedSystemPath.CACHED_ARENAS * ARENA);
-        assertThrows(IllegalStateException.class, () -> blocks[5].get(ValueLayout.JAVA_BYTE, 0),
+        assertThrows(IllegalStateException.class, () -> blocks[fit + 1].get(ValueLayout.JAVA_BYTE, 0),
                 "released at once: the cache was full");
-        blocks[3].get(ValueLayout.JAVA_BYTE, 0);
+        blocks[fit - 1].get(ValueLayout.JAVA_BYTE, 0);
         shared.trim();
         assertEquals(0, shared.stats().systemHeldBytes());
-        assertThrows(IllegalStateException.class, () -> blocks[3].get(ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> blocks[fit - 1].get(ValueLayout.JAVA_BYTE, 0));
 
         MemorySegment kept = shared.allocate(5000);
         shared.free(kept);
