@@ -19,6 +19,8 @@ final class AllocatorSettings {
     LeakDetection.Listener leakListener;
     LeakDetection.AtClose atClose;
     long maxBytes = MemoryBudget.UNLIMITED;
+    /** -1: not set (the geometry's default). */
+    long systemBlockCache = -1;
     boolean debugHooks;
     boolean trackRequestedBytes;
     int tracingFrames;
@@ -37,7 +39,8 @@ final class AllocatorSettings {
         MemoryBudget budget = new MemoryBudget(maxBytes);
         PyMalloc allocator = shared
                 ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, arenaPolicy, handles, budget,
-                        trackRequestedBytes)
+                        trackRequestedBytes, Stripes.defaultBiasQuietOps(),
+                        systemBlockCache >= 0 ? systemBlockCache : LockedSystemPath.defaultCacheBytes(geometry))
                 : new ConfinedAllocator(geometry, retention, arenaPolicy, handles, budget, trackRequestedBytes);
         if (debugHooks) {
             allocator = new DebugHooks(allocator, handles);

@@ -17,17 +17,21 @@ final class LockedSystemPath {
     private boolean closed;
 
     /**
-     * Freed blocks of up to an arena's size are cached to serve again, up to {@value #CACHED_ARENAS} arenas'
-     * worth, each for at most the default arena decay ({@link SystemBlockCache}).
+     * Freed blocks of up to an arena's size are cached to serve again, at most {@code cacheBytes} of them,
+     * each for at most the default arena decay ({@link SystemBlockCache}); 0: none.
      */
-    LockedSystemPath(MemoryBudget budget, Geometry geometry) {
-        this.system = new SystemPath(budget, new Usage(), geometry.arenaSize(), CACHED_ARENAS * geometry.arenaSize(),
-                ArenaRetention.DEFAULT_DECAY);
+    LockedSystemPath(MemoryBudget budget, Geometry geometry, long cacheBytes) {
+        this.system = new SystemPath(budget, new Usage(), geometry.arenaSize(), cacheBytes, ArenaRetention.DEFAULT_DECAY);
         this.poolAlignment = geometry.alignment();
     }
 
-    /** The most bytes of freed system blocks kept, in arenas of the geometry. */
+    /** The default bound of the cache of freed system blocks, in arenas of the geometry. */
     static final int CACHED_ARENAS = 16;
+
+    /** {@value #CACHED_ARENAS} arenas of {@code geometry}: 4 MiB for CPython 3.9's, 16 MiB from 3.10. */
+    static long defaultCacheBytes(Geometry geometry) {
+        return CACHED_ARENAS * geometry.arenaSize();
+    }
 
     MemorySegment allocate(long byteSize, long byteAlignment, boolean zeroed) {
         lock.lock();

@@ -49,12 +49,20 @@ final class SharedAllocator implements PyMalloc {
      */
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
                     HandleSettings handles, MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
+        this(geometry, stripeCount, retention, policy, handles, budget, trackRequested, biasQuietOps,
+                LockedSystemPath.defaultCacheBytes(geometry));
+    }
+
+    /** {@code systemCacheBytes}: the most bytes of freed system blocks kept to serve again ({@link SystemBlockCache}). */
+    SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
+                    HandleSettings handles, MemoryBudget budget, boolean trackRequested, int biasQuietOps,
+                    long systemCacheBytes) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.stripes = new Stripes(geometry, stripeCount, retention, policy, budget, trackRequested, biasQuietOps);
         this.stripeHeaps = stripes.stripes();
         this.stripeMask = stripeHeaps.length - 1;
-        this.system = new LockedSystemPath(budget, geometry);
+        this.system = new LockedSystemPath(budget, geometry, systemCacheBytes);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();

@@ -199,4 +199,31 @@ class SystemBlockCacheTest {
             shared.free(grown);
         }
     }
+
+    @Test
+    void theBuilderSetsTheBoundAndZeroClosesEveryScopeAtFree() {
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> PyMalloc.builder().systemBlockCache(-1));
+        assertTrue(bad.getMessage().contains("-1"), bad.getMessage());
+        try (PyMalloc off = PyMalloc.builder().shared(true).systemBlockCache(0).build()) {
+            MemorySegment big = off.allocate(1000);
+            off.free(big);
+            assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0));
+            assertEquals(0, off.stats().systemHeldBytes());
+        }
+        try (PyMalloc small = PyMalloc.builder().shared(true).systemBlockCache(5000).build()) {
+            MemorySegment fits = small.allocate(1000);
+            MemorySegment over = small.allocate(4500); // capacity 5,120: more than the cache may hold
+            small.free(fits);
+            small.free(over);
+            assertEquals(1, small.stats().systemCachedBlocks());
+            assertThrows(IllegalStateException.class, () -> over.get(ValueLayout.JAVA_BYTE, 0));
+            fits.get(ValueLayout.JAVA_BYTE, 0);
+        }
+        try (PyMalloc confined = PyMalloc.builder().systemBlockCache(1 << 20).build()) {
+            MemorySegment big = confined.allocate(1000);
+            confined.free(big);
+            assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0), "confined: no cache");
+        }
+    }
 }
