@@ -192,9 +192,15 @@ final class SystemPath {
      * the contents copied, then the old block's scope closed, and only then its memory freed. So no
      * segment of the old block, in any thread, can reach memory the C library already took back (with
      * {@code realloc} the memory could go back first). On failure the old block and its segments stay
-     * valid; on success the old block's segments are invalidated.
+     * valid; on success the old block's segments are invalidated. With a cache (shared), a new size of
+     * the block's own capacity step keeps the block where it is, as pymalloc keeps a pool block that still
+     * fits (its old segments stay valid, with their old size), and otherwise the old block is cached.
      */
     MemorySegment reallocate(Block block, long newByteSize) {
+        if (cache != null && newByteSize > 0 && capacityFor(newByteSize, block.byteAlignment()) == block.capacity()) {
+            untrack(block);
+            return track(block.address(), newByteSize, block.byteAlignment(), block.scope(), block.capacity());
+        }
         if (cache != null) {
             MemorySegment moved;
             try {
