@@ -40,7 +40,7 @@ final class AllocatorSettings {
         PyMalloc allocator = shared
                 ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, arenaPolicy, handles, budget,
                         trackRequestedBytes, Stripes.defaultBiasQuietOps(),
-                        systemBlockCache >= 0 ? systemBlockCache : LockedSystemPath.defaultCacheBytes(geometry))
+                        systemBlockCache >= 0 ? systemBlockCache : LockedSystemPath.DEFAULT_CACHE_BYTES)
                 : new ConfinedAllocator(geometry, retention, arenaPolicy, handles, budget, trackRequestedBytes);
         if (debugHooks) {
             allocator = new DebugHooks(allocator, handles);

@@ -25,13 +25,11 @@ final class LockedSystemPath {
         this.poolAlignment = geometry.alignment();
     }
 
-    /** The default bound of the cache of freed system blocks, in arenas of the geometry. */
-    static final int CACHED_ARENAS = 16;
-
-    /** {@value #CACHED_ARENAS} arenas of {@code geometry}: 4 MiB for CPython 3.9's, 16 MiB from 3.10. */
-    static long defaultCacheBytes(Geometry geometry) {
-        return CACHED_ARENAS * geometry.arenaSize();
-    }
+    /**
+     * The default bound of the cache of freed system blocks: 16 MiB, whatever the geometry, since what it
+     * holds is the program's large blocks, not arenas (docs/design.md, "Shared mode").
+     */
+    static final long DEFAULT_CACHE_BYTES = 16L << 20;
 
     MemorySegment allocate(long byteSize, long byteAlignment, boolean zeroed) {
         lock.lock();

@@ -235,9 +235,8 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          * again, each for at most a second, until {@link PyMalloc#trim()} or {@code close()}. Closing a
          * shared scope is a handshake with every JVM thread (tens of microseconds), which a free would
          * otherwise pay; a cached block's old segments still reach its memory, as a freed pool block's do
-         * (docs/safety.md). 0 turns the cache off: every free closes its block's scope. Default: sixteen
-         * arenas of the geometry (4 MiB for CPython 3.9's, 16 MiB from 3.10). A confined allocator, whose
-         * scopes close cheaply, caches nothing.
+         * (docs/safety.md). 0 turns the cache off: every free closes its block's scope. Default: 16 MiB.
+         * A confined allocator, whose scopes close cheaply, caches nothing.
          *
          * @throws IllegalArgumentException if {@code maxBytes} is negative
          */

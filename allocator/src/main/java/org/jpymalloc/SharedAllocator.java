@@ -50,7 +50,7 @@ final class SharedAllocator implements PyMalloc {
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
                     HandleSettings handles, MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
         this(geometry, stripeCount, retention, policy, handles, budget, trackRequested, biasQuietOps,
-                LockedSystemPath.defaultCacheBytes(geometry));
+                LockedSystemPath.DEFAULT_CACHE_BYTES);
     }
 
     /** {@code systemCacheBytes}: the most bytes of freed system blocks kept to serve again ({@link SystemBlockCache}). */

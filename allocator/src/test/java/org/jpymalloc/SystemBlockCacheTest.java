@@ -141,6 +141,28 @@ class SystemBlockCacheTest {
     }
 
     @Test
+    void aResizeWithinTheCapacityStepKeepsTheBlock() {
+        try (PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9)) {
+            MemorySegment block = shared.allocate(1000); // capacity 1,024
+            LiveBlocks.fill(block, 9);
+            MemorySegment grown = shared.reallocate(block, 1024);
+            assertEquals(block.address(), grown.address());
+            assertEquals(1024, grown.byteSize());
+            MemorySegment shrunk = shared.reallocate(grown, 897);
+            assertEquals(block.address(), shrunk.address(), "897 rounds up to 1,024 too");
+            LiveBlocks.assertPattern(shrunk, 9);
+            MallocStats stats = shared.stats();
+            assertEquals(897, stats.systemLiveBytes());
+            assertEquals(1024, stats.systemHeldBytes());
+            assertEquals(0, stats.systemCachedBlocks());
+            MemorySegment moved = shared.reallocate(shrunk, 896); // capacity 896: another step
+            assertNotEquals(block.address(), moved.address());
+            assertEquals(1, shared.stats().systemCachedBlocks());
+            shared.free(moved);
+        }
+    }
+
+    @Test
     void aResizeMovesToAnotherCapacityAndCachesTheOldBlock() {
         try (PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9)) {
             MemorySegment small = shared.allocate(1000);
@@ -158,7 +180,7 @@ class SystemBlockCacheTest {
     @Test
     void theCacheHoldsAtMostItsBoundAndTrimAndCloseGiveItBack() {
         PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9);
-        int fit = (int) (LockedSystemPath.CACHED_ARENAS * ARENA / 229_376);
+        int fit = (int) (LockedSystemPath.DEFAULT_CACHE_BYTES / 229_376);
         MemorySegment[] blocks = new MemorySegment[fit + 2];
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = shared.allocate(200_000); // capacity 229,376
@@ -169,7 +191,7 @@ class SystemBlockCacheTest {
         MallocStats stats = shared.stats();
         assertEquals(fit, stats.systemCachedBlocks());
         assertEquals(fit * 229_376L, stats.systemHeldBytes());
-        assertTrue(stats.systemHeldBytes() <= LockedSystemPath.CACHED_ARENAS * ARENA);
+        assertTrue(stats.systemHeldBytes() <= LockedSystemPath.DEFAULT_CACHE_BYTES);
         assertThrows(IllegalStateException.class, () -> blocks[fit + 1].get(ValueLayout.JAVA_BYTE, 0),
                 "released at once: the cache was full");
         blocks[fit - 1].get(ValueLayout.JAVA_BYTE, 0);
