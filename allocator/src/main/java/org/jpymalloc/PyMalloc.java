@@ -277,7 +277,8 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
 
     /**
      * Gives every arena the allocator retains for reuse ({@link Builder#arenaDecay}) back to the OS now,
-     * for a program about to go idle. Live blocks are untouched.
+     * and a shared allocator's cached free system blocks ({@link Builder#systemBlockCache}) back to the C
+     * library, for a program about to go idle. Live blocks are untouched.
      *
      * @throws IllegalStateException if the allocator is closed, or, in confined mode, if called from another
      *     thread

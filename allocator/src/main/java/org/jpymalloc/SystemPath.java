@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>Not thread-safe: a shared allocator calls it under a lock of its own. In a shared allocator each
  * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads (tens of
  * microseconds): so a shared system path keeps freed blocks, scopes open, in a {@link SystemBlockCache} to
- * serve again, and closes a scope only when its block leaves the cache (trim, close, the cache full).
+ * serve again, and closes a scope only when its block leaves the cache (trim, close, a memory limit,
+ * the cache full, the decay).
  * Its blocks are asked of the C library at the cache's rounded {@link SystemBlockCache#capacityFor
  * capacities}; a confined one asks for the bytes requested and closes each scope at free.
  */
@@ -192,9 +193,10 @@ final class SystemPath {
      * the contents copied, then the old block's scope closed, and only then its memory freed. So no
      * segment of the old block, in any thread, can reach memory the C library already took back (with
      * {@code realloc} the memory could go back first). On failure the old block and its segments stay
-     * valid; on success the old block's segments are invalidated. With a cache (shared), a new size of
-     * the block's own capacity step keeps the block where it is, as pymalloc keeps a pool block that still
-     * fits (its old segments stay valid, with their old size), and otherwise the old block is cached.
+     * valid. On success, without a cache (confined), the old block's segments are invalidated; with one
+     * (shared), a new size of the block's own capacity step keeps the block where it is, as pymalloc keeps
+     * a pool block that still fits (its old segments stay valid, with their old size), and otherwise the
+     * old block goes to the cache like any freed block.
      */
     MemorySegment reallocate(Block block, long newByteSize) {
         if (cache != null && newByteSize > 0 && capacityFor(newByteSize, block.byteAlignment()) == block.capacity()) {
