@@ -1,9 +1,6 @@
 package org.jpymalloc;
 
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -32,8 +29,8 @@ final class SystemBlockCache {
     private final long decayNanos;
     private final LongSupplier clock;
     private final Consumer<SystemPath.Block> release;
-    /** Per capacity, the cached blocks, oldest first. */
-    private final Map<Long, ArrayDeque<Cached>> byCapacity = new HashMap<>();
+    /** Per capacity ({@link #stepIndex}), the cached blocks, oldest first; null until one is cached. */
+    private final ArrayDeque<Cached>[] byCapacity;
     private long cachedBytes;
     private int cachedBlocks;
     private long lastSweep;
@@ -60,6 +57,9 @@ final class SystemBlockCache {
         this.clock = clock;
         this.release = release;
         this.lastSweep = clock.getAsLong();
+        @SuppressWarnings("unchecked")
+        ArrayDeque<Cached>[] lists = new ArrayDeque[stepIndex(Math.max(16, roundUp(maxBlockBytes))) + 1];
+        this.byCapacity = lists;
     }
 
     /**
@@ -78,6 +78,19 @@ final class SystemBlockCache {
                 && roundUp(capacity) == capacity;
     }
 
+    /**
+     * The position of a capacity among the steps: 16 is 0, then four per power of two (20, 24, 28, 32 are 1
+     * to 4; 40, 48, 56, 64 are 5 to 8...), so that the cache's lists are an array, not a map.
+     */
+    static int stepIndex(long capacity) {
+        if (capacity <= 16) {
+            return 0;
+        }
+        int shift = 63 - Long.numberOfLeadingZeros(capacity - 1);
+        int multiple = (int) (capacity >>> (shift - 2)); // 5 to 8
+        return 1 + 4 * (shift - 4) + multiple - 5;
+    }
+
     static long roundUp(long byteSize) {
         if (byteSize <= 16) {
             return 16;
@@ -94,7 +107,7 @@ final class SystemBlockCache {
     SystemPath.Block take(long capacity, long alignment) {
         long now = clock.getAsLong();
         decay(now);
-        ArrayDeque<Cached> blocks = cacheable(capacity, alignment) ? byCapacity.get(capacity) : null;
+        ArrayDeque<Cached> blocks = cacheable(capacity, alignment) ? byCapacity[stepIndex(capacity)] : null;
         Cached cached = blocks == null ? null : blocks.pollLast();
         if (cached == null) {
             return null;
@@ -115,7 +128,11 @@ final class SystemBlockCache {
         if (!cacheable(capacity, block.byteAlignment()) || capacity > maxCachedBytes - cachedBytes) {
             return false;
         }
-        byCapacity.computeIfAbsent(capacity, c -> new ArrayDeque<>()).addLast(new Cached(block, now));
+        int index = stepIndex(capacity);
+        if (byCapacity[index] == null) {
+            byCapacity[index] = new ArrayDeque<>();
+        }
+        byCapacity[index].addLast(new Cached(block, now));
         cachedBytes += capacity;
         cachedBlocks++;
         return true;
@@ -130,16 +147,12 @@ final class SystemBlockCache {
             return;
         }
         lastSweep = now;
-        for (Iterator<ArrayDeque<Cached>> buckets = byCapacity.values().iterator(); buckets.hasNext(); ) {
-            ArrayDeque<Cached> blocks = buckets.next();
-            while (!blocks.isEmpty() && now - blocks.peekFirst().since() >= decayNanos) {
+        for (ArrayDeque<Cached> blocks : byCapacity) {
+            while (blocks != null && !blocks.isEmpty() && now - blocks.peekFirst().since() >= decayNanos) {
                 Cached stale = blocks.pollFirst();
                 cachedBytes -= stale.block().capacity();
                 cachedBlocks--;
                 release.accept(stale.block());
-            }
-            if (blocks.isEmpty()) {
-                buckets.remove();
             }
         }
     }
@@ -147,12 +160,12 @@ final class SystemBlockCache {
     /** Empties the cache, releasing every block; answers how many. */
     int drain() {
         int drained = cachedBlocks;
-        for (ArrayDeque<Cached> blocks : byCapacity.values()) {
-            for (Cached cached : blocks) {
-                release.accept(cached.block());
+        for (ArrayDeque<Cached> blocks : byCapacity) {
+            if (blocks != null) {
+                blocks.forEach(cached -> release.accept(cached.block()));
+                blocks.clear();
             }
         }
-        byCapacity.clear();
         cachedBytes = 0;
         cachedBlocks = 0;
         return drained;

@@ -2,9 +2,6 @@ package org.jpymalloc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Requests pools do not serve (0 bytes, above the threshold, or over-aligned), passed to the C library
@@ -42,7 +39,7 @@ final class SystemPath {
     private final Usage usage;
     /** Freed blocks kept to serve again (shared: a scope's close is a handshake); null when confined. */
     private final SystemBlockCache cache;
-    private final Map<Long, Block> live = new HashMap<>();
+    private final AddressMap<Block> live = new AddressMap<>();
     private long liveBytes;
     private long liveCapacity;
     private long peakLiveBytes;
@@ -252,7 +249,7 @@ final class SystemPath {
 
     /** Frees every live block and empties the cache; every segment becomes inaccessible. */
     void freeAll() {
-        for (Block block : new ArrayList<>(live.values())) {
+        for (Block block : live.values()) {
             untrack(block);
             release(block);
         }

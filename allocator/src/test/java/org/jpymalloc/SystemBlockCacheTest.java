@@ -47,6 +47,19 @@ class SystemBlockCacheTest {
     }
 
     @Test
+    void everyCapacityHasTheNextListIndex() {
+        assertEquals(0, SystemBlockCache.stepIndex(16));
+        int expected = 0;
+        long previous = 16;
+        for (long size = 17; size <= (1L << 30); size = previous + 1) {
+            long capacity = SystemBlockCache.roundUp(size);
+            assertEquals(++expected, SystemBlockCache.stepIndex(capacity), "capacity " + capacity);
+            previous = capacity;
+        }
+        assertEquals(104, expected, "1 GiB, the largest arena size, is step 104");
+    }
+
+    @Test
     void onlyMallocAlignedBlocksUpToTheLargestAreRounded() {
         SystemBlockCache cache = cache(4 * ARENA);
         assertEquals(640, cache.capacityFor(600, 16));

@@ -1,0 +1,113 @@
+package org.jpymalloc.bench.jmh;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.jpymalloc.PyMalloc;
+import org.jpymalloc.bench.NativePeers;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Question: what does an allocate, write one long, free round trip cost above the small request
+ * threshold, where pymalloc hands requests to {@code malloc} (jpymalloc's system path)?
+ *
+ * <p>The confined allocator gives each block a confined scope and closes it at free; a shared allocator
+ * (called directly, or through a thread heap) keeps freed blocks with their scopes to serve again
+ * ({@code systemBlockCache}, default 16 MiB), since closing a shared scope is a handshake with every JVM
+ * thread; {@code jpymallocSharedNoCache} turns that cache off ({@code systemBlockCache(0)}), as a
+ * shared allocator was before it. glibc and mimalloc through critical downcalls, wrapped in a segment of
+ * the size, as in {@link AllocFreePairBenchmark}.
+ */
+@State(Scope.Thread)
+public class SystemPathPairBenchmark extends BenchmarkDefaults {
+
+    @Param({"1024", "16384"})
+    public int size;
+
+    private PyMalloc confined;
+    private PyMalloc shared;
+    private PyMalloc threadHeap;
+    private PyMalloc sharedNoCache;
+    private NativePeers.CAllocator libc;
+    private NativePeers.CAllocator mimalloc;
+    private long counter;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        confined = PyMalloc.ofConfined();
+        shared = PyMalloc.ofShared();
+        threadHeap = shared.threadHeap(); // JMH sets a thread-scoped state up on the thread that uses it
+        sharedNoCache = PyMalloc.builder().shared(true).systemBlockCache(0).build();
+        libc = NativePeers.libc();
+        mimalloc = NativePeers.mimalloc().orElse(null);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        confined.close();
+        threadHeap.close();
+        shared.close();
+        sharedNoCache.close();
+    }
+
+    @Benchmark
+    public long jpymalloc() {
+        MemorySegment s = confined.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        confined.free(s);
+        return s.address();
+    }
+
+    @Benchmark
+    public long jpymallocThreadHeap() {
+        MemorySegment s = threadHeap.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        threadHeap.free(s);
+        return s.address();
+    }
+
+    @Benchmark
+    public long jpymallocShared() {
+        MemorySegment s = shared.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        shared.free(s);
+        return s.address();
+    }
+
+    @Benchmark
+    public long jpymallocSharedNoCache() {
+        MemorySegment s = sharedNoCache.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        sharedNoCache.free(s);
+        return s.address();
+    }
+
+    @Benchmark
+    public long malloc() {
+        MemorySegment s = libc.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        libc.free(s.address());
+        return s.address();
+    }
+
+    @Benchmark
+    public long mimalloc() {
+        MemorySegment s = mimallocPeer().allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        mimalloc.free(s.address());
+        return s.address();
+    }
+
+    private NativePeers.CAllocator mimallocPeer() {
+        if (mimalloc == null) {
+            throw new IllegalStateException("libmimalloc.so.2 is not installed (apt-get install libmimalloc2.0)");
+        }
+        return mimalloc;
+    }
+}
