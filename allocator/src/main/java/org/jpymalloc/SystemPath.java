@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Each block gets a scope of its own, closed when the block is freed (or reallocated elsewhere, or
  * the allocator closes): unlike a pool block, a freed system block's segment can never reach memory
- * that {@code free} gave back to the C library. The live blocks are kept in a map, so ownership and
- * double frees are decided without touching the C library, and {@code close} can free them all.
+ * that {@code free} gave back to the C library. The live blocks are kept in an {@link AddressMap}, so
+ * ownership and double frees are decided without touching the C library, and {@code close} can free
+ * them all.
  *
  * <p>Not thread-safe: a shared allocator calls it under a lock of its own. In a shared allocator each
  * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads (tens of
