@@ -19,7 +19,7 @@ final class AllocatorSettings {
     LeakDetection.Listener leakListener;
     LeakDetection.AtClose atClose;
     long maxBytes = MemoryBudget.UNLIMITED;
-    /** -1: not set (the geometry's default). */
+    /** -1: not set ({@link LockedSystemPath#DEFAULT_CACHE_BYTES}). */
     long systemBlockCache = -1;
     boolean debugHooks;
     boolean trackRequestedBytes;

@@ -53,7 +53,10 @@ final class SharedAllocator implements PyMalloc {
                 LockedSystemPath.DEFAULT_CACHE_BYTES);
     }
 
-    /** {@code systemCacheBytes}: the most bytes of freed system blocks kept to serve again ({@link SystemBlockCache}). */
+    /**
+     * {@code systemCacheBytes}: the most bytes of freed system blocks kept to serve again
+     * ({@link SystemBlockCache}).
+     */
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
                     HandleSettings handles, MemoryBudget budget, boolean trackRequested, int biasQuietOps,
                     long systemCacheBytes) {

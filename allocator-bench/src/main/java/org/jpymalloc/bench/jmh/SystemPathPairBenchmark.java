@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * ({@code systemBlockCache}, default 16 MiB), since closing a shared scope is a handshake with every JVM
  * thread; {@code jpymallocSharedNoCache} turns that cache off ({@code systemBlockCache(0)}), as a
  * shared allocator was before it. glibc and mimalloc through critical downcalls, wrapped in a segment of
- * the size, as in {@link AllocFreePairBenchmark}.
+ * the size. The bodies repeat for the reason {@link AllocFreePairBenchmark} gives: the same call shape
+ * for every peer.
  */
 @State(Scope.Thread)
 public class SystemPathPairBenchmark extends BenchmarkDefaults {
@@ -36,6 +37,8 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     private PyMalloc sharedNoCache;
     private NativePeers.CAllocator libc;
     private NativePeers.CAllocator mimalloc;
+    /** Why mimalloc is missing, if it is. */
+    private final String[] mimallocMissing = new String[1];
     private long counter;
 
     @Setup(Level.Trial)
@@ -45,7 +48,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
         threadHeap = shared.threadHeap(); // JMH sets a thread-scoped state up on the thread that uses it
         sharedNoCache = PyMalloc.builder().shared(true).systemBlockCache(0).build();
         libc = NativePeers.libc();
-        mimalloc = NativePeers.mimalloc().orElse(null);
+        mimalloc = NativePeers.byName("mimalloc", mimallocMissing).orElse(null);
     }
 
     @TearDown(Level.Trial)
@@ -106,7 +109,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
 
     private NativePeers.CAllocator mimallocPeer() {
         if (mimalloc == null) {
-            throw new IllegalStateException("libmimalloc.so.2 is not installed (apt-get install libmimalloc2.0)");
+            throw new IllegalStateException(mimallocMissing[0]);
         }
         return mimalloc;
     }
