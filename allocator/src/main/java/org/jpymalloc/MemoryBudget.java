@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The bytes an allocator holds from the OS and the C library (arenas mapped, spares included, plus the
  * bytes of system-path blocks), against its limit. Shared by all heaps and the system path of one
  * allocator; touched only when an arena is mapped or unmapped and on the system path, never on the pool
- * fast path.
+ * fast path. Without a limit nothing is counted: the count would cost two atomic updates per
+ * system-path pair and serve no one (statistics count held bytes per heap, {@link Usage}).
  */
 final class MemoryBudget {
 
@@ -30,19 +31,25 @@ final class MemoryBudget {
      * @param what what the bytes are for, for the message
      */
     void reserve(long bytes, long requested, String what) {
+        if (limit == UNLIMITED) {
+            return;
+        }
         long now;
         do {
             now = used.get();
-            if (limit != UNLIMITED && bytes > limit - now) {
+            if (bytes > limit - now) {
                 throw new MemoryLimitError(limit, requested, bytes, now, what);
             }
         } while (!used.compareAndSet(now, now + bytes));
     }
 
     void release(long bytes) {
-        used.addAndGet(-bytes);
+        if (limit != UNLIMITED) {
+            used.addAndGet(-bytes);
+        }
     }
 
+    /** Bytes counted against the limit; 0 without one. */
     long used() {
         return used.get();
     }
