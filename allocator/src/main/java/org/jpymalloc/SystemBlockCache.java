@@ -17,9 +17,10 @@ import java.util.function.LongSupplier;
  * of four steps per power of two (at most a quarter more), so that a freed block serves any request of
  * its step. Only blocks with malloc's own alignment and at most {@code maxBlockBytes} are cached; the
  * cache holds at most {@code maxCachedBytes} (a block freed beyond that is released at once), and a block
- * cached for {@code decayNanos} is released by the next sweep, which calls make at most once per half
- * decay: so within one and a half decays of its free if the system path is used (as retained arenas
- * decay: {@link ArenaRetention}; an idle allocator keeps them until {@link PyMalloc#trim()}). {@link #drain} empties it (trim, close, a memory limit).
+ * cached for {@code decayNanos} is released by the next sweep, which frees make at most once per half
+ * decay: so within one and a half decays of its free if system blocks are freed (as retained arenas
+ * decay: {@link ArenaRetention}; an allocator that frees none keeps them until {@link PyMalloc#trim()}).
+ * Only a free reads the clock: a cache that only serves does not grow. {@link #drain} empties it (trim, close, a memory limit).
  * Not thread-safe: the system path's lock guards it.
  */
 final class SystemBlockCache {
@@ -105,8 +106,6 @@ final class SystemBlockCache {
      * last. Null if none, or if a block of that capacity and alignment is not one the cache keeps.
      */
     SystemPath.Block take(long capacity, long alignment) {
-        long now = clock.getAsLong();
-        decay(now);
         ArrayDeque<Cached> blocks = cacheable(capacity, alignment) ? byCapacity[stepIndex(capacity)] : null;
         Cached cached = blocks == null ? null : blocks.pollLast();
         if (cached == null) {

@@ -95,7 +95,10 @@ class SystemBlockCacheTest {
         return new SystemPath.Block(address, byteSize, 16, Arena.global(), capacity);
     }
 
-    /** Swept at most once per half decay: a block waits at least the decay and at most one and a half. */
+    /**
+     * Swept by frees at most once per half decay: a block waits at least the decay and at most one and a
+     * half while blocks are freed; taking blocks reads no clock.
+     */
     @Test
     void aBlockCachedLongerThanTheDecayIsReleasedByTheNextSweep() {
         SystemBlockCache cache = cache(ARENA);
@@ -104,18 +107,21 @@ class SystemBlockCacheTest {
         cache.offer(old);
         now = 700;
         cache.offer(young); // a sweep: nothing has waited 1,000 ns
-        now = 1_199;
+        now = 5_000;
         assertNull(cache.take(1280, 16));
+        assertEquals(List.of(), released, "taking sweeps nothing");
+        now = 1_199;
+        cache.offer(block(0x30000, 300, 320));
         assertEquals(List.of(), released, "no sweep within half a decay of the last");
         now = 1_200;
-        assertNull(cache.take(1280, 16));
+        cache.offer(block(0x40000, 300, 320));
         assertEquals(List.of(old), released, "waited 1,200 ns; the young one 500");
-        assertEquals(1, cache.cachedBlocks());
-        assertEquals(2048, cache.cachedBytes());
-        now = 1_700;
-        assertNull(cache.take(1024, 16), "gone");
-        assertEquals(List.of(old, young), released);
-        assertEquals(0, cache.cachedBytes());
+        assertEquals(3, cache.cachedBlocks());
+        assertEquals(2048 + 2 * 320, cache.cachedBytes());
+        now = 2_198;
+        cache.offer(block(0x50000, 300, 320));
+        assertEquals(List.of(old, young), released, "the young one waited 1,498 ns");
+        assertEquals(3, cache.cachedBlocks(), "the three 320-byte blocks, none 1,000 ns old");
     }
 
     @Test
