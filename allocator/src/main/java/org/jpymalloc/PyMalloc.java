@@ -232,11 +232,11 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
         /**
          * A shared allocator's cache of freed system-path blocks (requests over the small request threshold,
          * up to an arena's size): at most {@code maxBytes} of them are kept, with their scopes, to serve
-         * again, each for at most a second, until {@link PyMalloc#trim()} or {@code close()}. Closing a
-         * shared scope is a handshake with every JVM thread (tens of microseconds), which a free would
-         * otherwise pay; a cached block's old segments still reach its memory, as a freed pool block's do
-         * (docs/safety.md). 0 turns the cache off: every free closes its block's scope. Default: 16 MiB.
-         * A confined allocator, whose scopes close cheaply, caches nothing.
+         * again, each for about a second (released by a later free), or until {@link PyMalloc#trim()} or
+         * {@code close()}. Closing a shared scope is a handshake with every JVM thread (tens of
+         * microseconds), which a free would otherwise pay; a cached block's old segments still reach its
+         * memory, as a freed pool block's do (docs/safety.md). 0 turns the cache off: every free closes its
+         * block's scope. Default: 16 MiB. A confined allocator, whose scopes close cheaply, caches nothing.
          *
          * @throws IllegalArgumentException if {@code maxBytes} is negative
          */
