@@ -21,6 +21,14 @@ class SystemBlockCacheTest {
 
     private static final long ARENA = Geometry.CPYTHON_3_9.arenaSize();
 
+    /** What the cache under test released, and its clock. */
+    private final List<SystemPath.Block> released = new ArrayList<>();
+    private long now;
+
+    private SystemBlockCache cache(long maxCachedBytes) {
+        return new SystemBlockCache(ARENA, maxCachedBytes, 1_000, () -> now, released::add);
+    }
+
     @Test
     void capacitiesAreFourStepsPerPowerOfTwo() {
         assertEquals(16, SystemBlockCache.roundUp(1));
@@ -37,13 +45,6 @@ class SystemBlockCacheTest {
             assertTrue(capacity >= size && capacity <= Math.max(16, size + size / 4), "size " + size);
             assertEquals(capacity, SystemBlockCache.roundUp(capacity), "a capacity is its own step: " + size);
         }
-    }
-
-    private final List<SystemPath.Block> released = new ArrayList<>();
-    private long now;
-
-    private SystemBlockCache cache(long maxCachedBytes) {
-        return new SystemBlockCache(ARENA, maxCachedBytes, 1_000, () -> now, released::add);
     }
 
     @Test
