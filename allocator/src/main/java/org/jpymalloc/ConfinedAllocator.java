@@ -35,7 +35,7 @@ final class ConfinedAllocator implements PyMalloc {
         Usage usage = new Usage(); // one thread: the heap and the system path share exact peaks
         this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, policy,
                 budget, usage, trackRequested);
-        this.system = new SystemPath(false, budget, usage);
+        this.system = new SystemPath(budget, usage);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();

@@ -35,10 +35,12 @@ final class SystemPath {
     /** What {@code malloc} guarantees on the 64-bit platforms we run on: larger alignments use posix_memalign. */
     static final long MALLOC_ALIGNMENT = 16;
 
-    private final boolean shared;
     private final MemoryBudget budget;
     private final Usage usage;
-    /** Freed blocks kept to serve again (shared: a scope's close is a handshake); null when confined. */
+    /**
+     * Freed blocks kept to serve again (shared: a scope's close is a handshake); null when confined, which
+     * is also what tells the two apart.
+     */
     private final SystemBlockCache cache;
     private final AddressMap<Block> live = new AddressMap<>();
     private long liveBytes;
@@ -46,13 +48,8 @@ final class SystemPath {
     private long peakLiveBytes;
     private long totalAllocations;
 
-    SystemPath(boolean shared) {
-        this(shared, MemoryBudget.unlimited(), new Usage());
-    }
-
-    /** A system path closing each block's scope at free (a confined allocator's). */
-    SystemPath(boolean shared, MemoryBudget budget, Usage usage) {
-        this.shared = shared;
+    /** A confined allocator's system path: confined scopes, each closed at free. */
+    SystemPath(MemoryBudget budget, Usage usage) {
         this.budget = budget;
         this.usage = usage;
         this.cache = null;
@@ -63,7 +60,6 @@ final class SystemPath {
      * maxCachedBytes} of them, each for at most {@code decay} ({@link SystemBlockCache}).
      */
     SystemPath(MemoryBudget budget, Usage usage, long maxBlockBytes, long maxCachedBytes, java.time.Duration decay) {
-        this.shared = true;
         this.budget = budget;
         this.usage = usage;
         this.cache = new SystemBlockCache(maxBlockBytes, maxCachedBytes, decay.toNanos(), System::nanoTime,
@@ -113,7 +109,7 @@ final class SystemPath {
     }
 
     private Arena newScope() {
-        return shared ? Arena.ofShared() : Arena.ofConfined();
+        return cache != null ? Arena.ofShared() : Arena.ofConfined();
     }
 
     /** {@code malloc}, {@code calloc} or {@code posix_memalign} ({@code malloc(1)} for 0 bytes); 0 on failure. */
@@ -197,11 +193,11 @@ final class SystemPath {
      * old block goes to the cache like any freed block.
      */
     MemorySegment reallocate(Block block, long newByteSize) {
-        if (cache != null && newByteSize > 0 && capacityFor(newByteSize, block.byteAlignment()) == block.capacity()) {
-            untrack(block);
-            return track(block.address(), newByteSize, block.byteAlignment(), block.scope(), block.capacity());
-        }
         if (cache != null) {
+            if (newByteSize > 0 && capacityFor(newByteSize, block.byteAlignment()) == block.capacity()) {
+                untrack(block);
+                return track(block.address(), newByteSize, block.byteAlignment(), block.scope(), block.capacity());
+            }
             MemorySegment moved;
             try {
                 moved = allocate(newByteSize, 1, block.byteAlignment(), false);
