@@ -18,10 +18,19 @@ import java.util.function.LongSupplier;
  * its step. Only blocks with malloc's own alignment and at most {@code maxBlockBytes} are cached; the
  * cache holds at most {@code maxCachedBytes} (a block freed beyond that is released at once), and a block
  * cached for {@code decayNanos} is released by the next sweep, which frees make at most once per half
- * decay: so within one and a half decays of its free if system blocks are freed (as retained arenas
- * decay: {@link ArenaRetention}; an allocator that frees none keeps them until {@link PyMalloc#trim()}).
- * Only a free reads the clock: a cache that only serves does not grow. {@link #drain} empties it (trim, close, a memory limit).
- * Not thread-safe: the system path's lock guards it.
+ * decay (as retained arenas decay: {@link ArenaRetention}; an allocator that frees none keeps them until
+ * {@link PyMalloc#trim()}). {@link #drain} empties it (trim, close, a memory limit). Not thread-safe: the
+ * system path's lock guards it.
+ *
+ * <p><b>The clock.</b> Only a free reads it (a cache that only serves does not grow), and only one free in
+ * {@code clockTicks} ({@link #CLOCK_TICKS} in an allocator), for {@link ArenaTable#DECAY_TICKS}'s reason:
+ * {@code System.nanoTime()} costs about 26 ns here, a quarter of a cached pair. A block freed between two
+ * readings is stamped with the last one, so it may look older than it is by up to the time those frees
+ * took, and the sweep comes at the free that reads the clock. So, while blocks are freed, a block leaves
+ * the cache within one and a half decays of its free plus the time of {@code clockTicks} frees, and may leave sooner than the decay
+ * by that time: a small part of the decay when frees are frequent (what the cache is for); when they are
+ * rarer than {@code clockTicks} per decay, the handshakes the cache would have saved cost little (32 of
+ * about 45 µs per second: 0.15% of one CPU).
  */
 final class SystemBlockCache {
 
@@ -29,12 +38,20 @@ final class SystemBlockCache {
     private final long maxCachedBytes;
     private final long decayNanos;
     private final LongSupplier clock;
+    private final int clockTicks;
     private final Consumer<SystemPath.Block> release;
     /** Per capacity ({@link #stepIndex}), the cached blocks, oldest first; null until one is cached. */
     private final ArrayDeque<Cached>[] byCapacity;
     private long cachedBytes;
     private int cachedBlocks;
     private long lastSweep;
+    /** The clock's last reading, which blocks freed until the next one are stamped with. */
+    private long lastClock;
+    /** Frees left before the clock is read again. */
+    private int ticksLeft;
+
+    /** Frees between two readings of the clock in an allocator's cache (see the class comment). */
+    static final int CLOCK_TICKS = ArenaTable.DECAY_TICKS;
 
     private record Cached(SystemPath.Block block, long since) {
     }
@@ -44,20 +61,24 @@ final class SystemBlockCache {
      * @param maxCachedBytes the most bytes held in freed blocks
      * @param decayNanos how long a freed block may wait to serve again
      * @param clock nanoseconds, as {@link System#nanoTime()}
+     * @param clockTicks frees per reading of the clock, at least 1 (1: every free reads it)
      * @param release gives a block back: closes its scope, then frees its memory
      */
-    SystemBlockCache(long maxBlockBytes, long maxCachedBytes, long decayNanos, LongSupplier clock,
+    SystemBlockCache(long maxBlockBytes, long maxCachedBytes, long decayNanos, LongSupplier clock, int clockTicks,
                      Consumer<SystemPath.Block> release) {
-        if (maxBlockBytes < 0 || maxCachedBytes < 0 || decayNanos < 0) {
-            throw new IllegalArgumentException("cache bounds must be >= 0: " + maxBlockBytes + " bytes per block, "
-                    + maxCachedBytes + " bytes, " + decayNanos + " ns");
+        if (maxBlockBytes < 0 || maxCachedBytes < 0 || decayNanos < 0 || clockTicks < 1) {
+            throw new IllegalArgumentException("cache bounds must be >= 0 and clock ticks >= 1: " + maxBlockBytes
+                    + " bytes per block, " + maxCachedBytes + " bytes, " + decayNanos + " ns, " + clockTicks
+                    + " ticks");
         }
         this.maxBlockBytes = maxBlockBytes;
         this.maxCachedBytes = maxCachedBytes;
         this.decayNanos = decayNanos;
         this.clock = clock;
+        this.clockTicks = clockTicks;
         this.release = release;
         this.lastSweep = clock.getAsLong();
+        this.lastClock = lastSweep;
         @SuppressWarnings("unchecked")
         ArrayDeque<Cached>[] lists = new ArrayDeque[stepIndex(Math.max(16, roundUp(maxBlockBytes))) + 1];
         this.byCapacity = lists;
@@ -121,8 +142,11 @@ final class SystemBlockCache {
      * cacheable or the cache is full.
      */
     boolean offer(SystemPath.Block block) {
-        long now = clock.getAsLong();
-        decay(now);
+        if (--ticksLeft < 0) {
+            ticksLeft = clockTicks - 1;
+            lastClock = clock.getAsLong();
+            decay(lastClock);
+        }
         long capacity = block.capacity();
         if (!cacheable(capacity, block.byteAlignment()) || capacity > maxCachedBytes - cachedBytes) {
             return false;
@@ -131,7 +155,7 @@ final class SystemBlockCache {
         if (byCapacity[index] == null) {
             byCapacity[index] = new ArrayDeque<>();
         }
-        byCapacity[index].addLast(new Cached(block, now));
+        byCapacity[index].addLast(new Cached(block, lastClock));
         cachedBytes += capacity;
         cachedBlocks++;
         return true;

@@ -63,7 +63,7 @@ final class SystemPath {
         this.budget = budget;
         this.usage = usage;
         this.cache = new SystemBlockCache(maxBlockBytes, maxCachedBytes, decay.toNanos(), System::nanoTime,
-                this::release);
+                SystemBlockCache.CLOCK_TICKS, this::release);
     }
 
     /**

@@ -26,7 +26,7 @@ class SystemBlockCacheTest {
     private long now;
 
     private SystemBlockCache cache(long maxCachedBytes) {
-        return new SystemBlockCache(ARENA, maxCachedBytes, 1_000, () -> now, released::add);
+        return new SystemBlockCache(ARENA, maxCachedBytes, 1_000, () -> now, 1, released::add);
     }
 
     @Test
@@ -67,8 +67,11 @@ class SystemBlockCacheTest {
         assertEquals(600, cache.capacityFor(600, 64), "over-aligned: posix_memalign, not cached");
         assertEquals(ARENA + 1, cache.capacityFor(ARENA + 1, 16), "larger than an arena: not cached");
         assertEquals(0, cache.capacityFor(0, 16));
-        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(-1, 0, 0, () -> 0, b -> { }));
-        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(0, 0, -1, () -> 0, b -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(-1, 0, 0, () -> 0, 1, b -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new SystemBlockCache(0, 0, -1, () -> 0, 1, b -> { }));
+        IllegalArgumentException ticks = assertThrows(IllegalArgumentException.class,
+                () -> new SystemBlockCache(0, 0, 0, () -> 0, 0, b -> { }));
+        assertTrue(ticks.getMessage().contains("0 ticks"), ticks.getMessage());
     }
 
     @Test
@@ -123,6 +126,42 @@ class SystemBlockCacheTest {
         cache.offer(block(0x50000, 300, 320));
         assertEquals(List.of(old, young), released, "the young one waited 1,498 ns");
         assertEquals(3, cache.cachedBlocks(), "the three 320-byte blocks, none 1,000 ns old");
+    }
+
+    /**
+     * With a clock read at one free in four: blocks freed between two readings carry the last one, and
+     * only the free that reads the clock sweeps.
+     */
+    @Test
+    void aClockReadAtOneFreeInFourStampsTheOthersWithItsLastReading() {
+        int[] readings = {0};
+        SystemBlockCache cache = new SystemBlockCache(ARENA, ARENA, 1_000, () -> {
+            readings[0]++;
+            return now;
+        }, 4, released::add);
+        assertEquals(1, readings[0], "the construction's reading");
+        now = 100;
+        SystemPath.Block first = block(0x10000, 1000, 1024);
+        cache.offer(first); // reads: 100
+        now = 900;
+        SystemPath.Block stamped100 = block(0x20000, 1000, 1024);
+        cache.offer(stamped100);
+        cache.offer(block(0x30000, 2000, 2048));
+        cache.offer(block(0x40000, 2000, 2048));
+        assertEquals(2, readings[0], "one reading for four frees");
+        now = 1_050;
+        cache.offer(block(0x50000, 300, 320)); // reads 1,050 and sweeps: nothing 1,000 old yet
+        assertEquals(List.of(), released);
+        now = 1_700; // the next reading is three frees away: no sweep before it
+        cache.offer(block(0x60000, 300, 320));
+        cache.offer(block(0x70000, 300, 320));
+        cache.offer(block(0x80000, 300, 320));
+        assertEquals(List.of(), released, "no free read the clock");
+        cache.offer(block(0x90000, 300, 320)); // reads 1,700 and sweeps
+        assertEquals(List.of(first, stamped100, block(0x30000, 2000, 2048), block(0x40000, 2000, 2048)), released,
+                "freed at 900 but stamped 100, the readings before: released 800 ns after its free");
+        assertEquals(4, readings[0], "at the construction and at frees 1, 5 and 9");
+        assertEquals(5, cache.cachedBlocks());
     }
 
     @Test
