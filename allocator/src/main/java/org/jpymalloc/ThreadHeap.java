@@ -198,13 +198,14 @@ final class ThreadHeap implements PyMalloc {
      * holder kept out), which the shared allocator's free then handles or rejects.
      */
     private boolean freeOwn(MemorySegment segment, long address) {
-        MappedArena arena = heap.cachedArena(address);
         StripeLock.Owner owner = bias;
-        if (arena == null || owner == null || !lock.enterPinned(owner)) {
+        if (owner == null || !lock.enterPinned(owner)) {
             return false;
         }
         try {
-            return arena.mapped && (segment == null || arena.owns(segment)) && heap.free(arena, address);
+            MappedArena arena = heap.arenaOf(address); // in: a miss that finds one of ours is remembered
+            return arena != null && arena.heap == heap && arena.mapped && (segment == null || arena.owns(segment))
+                    && heap.free(arena, address);
         } finally {
             VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();

@@ -9,7 +9,9 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,6 +129,34 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
         assertEquals(before - 2, shared().stats().blocksInUse());
         assertBadSegment("double free", () -> allocator.free(fromOther[0]));
         assertBadSegment("double free", () -> shared().free(stripeBlock));
+    }
+
+    /**
+     * The holder's free of its own block in an arena other than the one it used last stays on the holder's
+     * way and remembers that arena, as a confined free does (it used to go the shared allocator's way, by the
+     * arena map, for every block outside the last arena).
+     */
+    @Test
+    void theHoldersFreeInAnOlderArenaRemembersThatArena() {
+        Heap heap = ((ThreadHeap) allocator).heap();
+        List<MemorySegment> blocks = new ArrayList<>();
+        MemorySegment first = allocator.allocate(512);
+        blocks.add(first);
+        MappedArena firstArena = heap.cachedArena(first.address());
+        assertNotNull(firstArena, "the arena of a new pool is remembered");
+        while (heap.cachedArena(first.address()) != null) {
+            assertTrue(blocks.size() < 100_000, "no second arena after " + blocks.size() + " blocks");
+            blocks.add(allocator.allocate(512));
+        }
+        long inUse = shared().stats().blocksInUse();
+        allocator.free(first);
+        assertSame(firstArena, heap.cachedArena(first.address()), "the holder's free found it and remembers it");
+        assertEquals(inUse - 1, shared().stats().blocksInUse());
+        assertBadSegment("double free", () -> allocator.free(first));
+        for (MemorySegment block : blocks.subList(1, blocks.size())) {
+            allocator.free(block);
+        }
+        assertEquals(inUse - blocks.size(), shared().stats().blocksInUse());
     }
 
     @Test
