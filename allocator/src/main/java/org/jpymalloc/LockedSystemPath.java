@@ -35,62 +35,63 @@ final class LockedSystemPath {
     static final long DEFAULT_CACHE_BYTES = 16L << 20;
 
     MemorySegment allocate(long byteSize, long byteAlignment, boolean zeroed) {
-        lock.lock(Thread.currentThread());
+        lock();
         try {
             checkOpen();
             return system.allocate(byteSize, byteAlignment, poolAlignment, zeroed);
         } finally {
-            lock.unlock(Thread.currentThread());
+            unlock();
         }
     }
 
     /** Frees the system block behind {@code segment}, or at {@code address} when it is null (the address API). */
     void free(MemorySegment segment, long address) {
-        lock.lock(Thread.currentThread());
+        lock();
         try {
             checkOpen();
             system.free(blockOf(segment, address));
         } finally {
-            lock.unlock(Thread.currentThread());
+            unlock();
         }
     }
 
     MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
-        lock.lock(Thread.currentThread());
+        lock();
         try {
             checkOpen();
             return system.reallocate(blockOf(segment, address), newByteSize);
         } finally {
-            lock.unlock(Thread.currentThread());
+            unlock();
         }
     }
 
     /** Gives every cached free block back to the C library; answers how many. */
     int trim() {
-        lock.lock(Thread.currentThread());
+        lock();
         try {
             checkOpen();
             return system.trimCache();
         } finally {
-            lock.unlock(Thread.currentThread());
+            unlock();
         }
     }
 
     /** Throws if the allocator is closed. */
     void checkOpenLocked() {
-        lock.lock(Thread.currentThread());
+        lock();
         try {
             checkOpen();
         } finally {
-            lock.unlock(Thread.currentThread());
+            unlock();
         }
     }
 
-    /** For whole-allocator operations, after every heap's lock. */
+    /** Takes the lock: each call here, and whole-allocator operations after every heap's lock. */
     void lock() {
         lock.lock(Thread.currentThread());
     }
 
+    /** Leaves {@link #lock()}. */
     void unlock() {
         lock.unlock(Thread.currentThread());
     }

@@ -27,10 +27,10 @@ import java.util.function.LongSupplier;
  * {@code System.nanoTime()} costs about 26 ns here, a quarter of a cached pair. A block freed between two
  * readings is stamped with the last one, so it may look older than it is by up to the time those frees
  * took, and the sweep comes at the free that reads the clock. So, while blocks are freed, a block leaves
- * the cache within one and a half decays of its free plus the time of {@code clockTicks} frees, and may leave sooner than the decay
- * by that time: a small part of the decay when frees are frequent (what the cache is for); when they are
- * rarer than {@code clockTicks} per decay, the handshakes the cache would have saved cost little (32 of
- * about 45 µs per second: 0.15% of one CPU).
+ * the cache within one and a half decays of its free plus the time of {@code clockTicks} frees, and may
+ * leave sooner than the decay by that time: a small part of the decay when frees are frequent (what the
+ * cache is for); when they are rarer than {@code clockTicks} per decay, the handshakes the cache would
+ * have saved cost little (32 of about 45 µs per second: 0.15% of one CPU).
  */
 final class SystemBlockCache {
 
