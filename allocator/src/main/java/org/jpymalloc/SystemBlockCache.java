@@ -1,6 +1,5 @@
 package org.jpymalloc;
 
-import java.util.ArrayDeque;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -41,7 +40,7 @@ final class SystemBlockCache {
     private final int clockTicks;
     private final Consumer<SystemPath.Block> release;
     /** Per capacity ({@link #stepIndex}), the cached blocks, oldest first; null until one is cached. */
-    private final ArrayDeque<Cached>[] byCapacity;
+    private final Step[] byCapacity;
     private long cachedBytes;
     private int cachedBlocks;
     private long lastSweep;
@@ -52,9 +51,6 @@ final class SystemBlockCache {
 
     /** Frees between two readings of the clock in an allocator's cache (see the class comment). */
     static final int CLOCK_TICKS = ArenaTable.DECAY_TICKS;
-
-    private record Cached(SystemPath.Block block, long since) {
-    }
 
     /**
      * @param maxBlockBytes the largest capacity cached
@@ -79,9 +75,7 @@ final class SystemBlockCache {
         this.release = release;
         this.lastSweep = clock.getAsLong();
         this.lastClock = lastSweep;
-        @SuppressWarnings("unchecked")
-        ArrayDeque<Cached>[] lists = new ArrayDeque[stepIndex(Math.max(16, roundUp(maxBlockBytes))) + 1];
-        this.byCapacity = lists;
+        this.byCapacity = new Step[stepIndex(Math.max(16, roundUp(maxBlockBytes))) + 1];
     }
 
     /**
@@ -127,14 +121,13 @@ final class SystemBlockCache {
      * last. Null if none, or if a block of that capacity and alignment is not one the cache keeps.
      */
     SystemPath.Block take(long capacity, long alignment) {
-        ArrayDeque<Cached> blocks = cacheable(capacity, alignment) ? byCapacity[stepIndex(capacity)] : null;
-        Cached cached = blocks == null ? null : blocks.pollLast();
-        if (cached == null) {
+        Step blocks = cacheable(capacity, alignment) ? byCapacity[stepIndex(capacity)] : null;
+        if (blocks == null || blocks.isEmpty()) {
             return null;
         }
         cachedBytes -= capacity;
         cachedBlocks--;
-        return cached.block();
+        return blocks.pollNewest();
     }
 
     /**
@@ -153,9 +146,9 @@ final class SystemBlockCache {
         }
         int index = stepIndex(capacity);
         if (byCapacity[index] == null) {
-            byCapacity[index] = new ArrayDeque<>();
+            byCapacity[index] = new Step();
         }
-        byCapacity[index].addLast(new Cached(block, lastClock));
+        byCapacity[index].add(block, lastClock);
         cachedBytes += capacity;
         cachedBlocks++;
         return true;
@@ -170,12 +163,12 @@ final class SystemBlockCache {
             return;
         }
         lastSweep = now;
-        for (ArrayDeque<Cached> blocks : byCapacity) {
-            while (blocks != null && !blocks.isEmpty() && now - blocks.peekFirst().since() >= decayNanos) {
-                Cached stale = blocks.pollFirst();
-                cachedBytes -= stale.block().capacity();
+        for (Step blocks : byCapacity) {
+            while (blocks != null && !blocks.isEmpty() && now - blocks.oldestSince() >= decayNanos) {
+                SystemPath.Block stale = blocks.pollOldest();
+                cachedBytes -= stale.capacity();
                 cachedBlocks--;
-                release.accept(stale.block());
+                release.accept(stale);
             }
         }
     }
@@ -183,10 +176,9 @@ final class SystemBlockCache {
     /** Empties the cache, releasing every block; answers how many. */
     int drain() {
         int drained = cachedBlocks;
-        for (ArrayDeque<Cached> blocks : byCapacity) {
-            if (blocks != null) {
-                blocks.forEach(cached -> release.accept(cached.block()));
-                blocks.clear();
+        for (Step blocks : byCapacity) {
+            while (blocks != null && !blocks.isEmpty()) {
+                release.accept(blocks.pollOldest());
             }
         }
         cachedBytes = 0;
@@ -200,5 +192,65 @@ final class SystemBlockCache {
 
     int cachedBlocks() {
         return cachedBlocks;
+    }
+
+    /**
+     * The cached blocks of one capacity with the clock reading each was stamped with, oldest first: a ring
+     * of two arrays, so that caching a block allocates nothing (an {@code ArrayDeque} of stamped records
+     * allocated one per free). Taken newest first, released oldest first.
+     */
+    private static final class Step {
+        private SystemPath.Block[] blocks = new SystemPath.Block[8];
+        private long[] since = new long[8];
+        /** The oldest block's slot, and how many there are; slots wrap around (a power-of-two length). */
+        private int oldest;
+        private int size;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void add(SystemPath.Block block, long stamp) {
+            if (size == blocks.length) {
+                grow();
+            }
+            int slot = (oldest + size) & (blocks.length - 1);
+            blocks[slot] = block;
+            since[slot] = stamp;
+            size++;
+        }
+
+        SystemPath.Block pollNewest() {
+            int slot = (oldest + --size) & (blocks.length - 1);
+            SystemPath.Block block = blocks[slot];
+            blocks[slot] = null;
+            return block;
+        }
+
+        long oldestSince() {
+            return since[oldest];
+        }
+
+        SystemPath.Block pollOldest() {
+            SystemPath.Block block = blocks[oldest];
+            blocks[oldest] = null;
+            oldest = (oldest + 1) & (blocks.length - 1);
+            size--;
+            return block;
+        }
+
+        /** Doubles the arrays, unwrapping the ring so that the oldest block is at slot 0. */
+        private void grow() {
+            int length = blocks.length;
+            SystemPath.Block[] moreBlocks = new SystemPath.Block[length * 2];
+            long[] moreSince = new long[length * 2];
+            for (int i = 0; i < size; i++) {
+                moreBlocks[i] = blocks[(oldest + i) & (length - 1)];
+                moreSince[i] = since[(oldest + i) & (length - 1)];
+            }
+            blocks = moreBlocks;
+            since = moreSince;
+            oldest = 0;
+        }
     }
 }

@@ -26,10 +26,22 @@ import java.lang.foreign.MemorySegment;
 final class SystemPath {
 
     /**
-     * A system block: the bytes asked for, its alignment, the scope its segments belong to, and the bytes
-     * the C library was asked for ({@code capacity}: at least {@code byteSize}).
+     * A system block: the bytes asked for, its alignment, the scope its segments belong to, the bytes the
+     * C library was asked for ({@code capacity}: at least {@code byteSize}), and the segment handed out for
+     * it. A cached block served again for the same size and alignment is handed out as it was, segment and
+     * all: nothing is allocated on the Java heap.
      */
-    record Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
+    record Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity, MemorySegment segment) {
+
+        Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
+            this(address, byteSize, byteAlignment, scope, capacity,
+                    MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null));
+        }
+
+        /** Whether this block, served again, is exactly what a request of {@code size} at {@code alignment} gets. */
+        boolean serves(long size, long alignment) {
+            return byteSize == size && byteAlignment == alignment;
+        }
     }
 
     /** What {@code malloc} guarantees on the 64-bit platforms we run on: larger alignments use posix_memalign. */
@@ -75,7 +87,8 @@ final class SystemPath {
         long capacity = capacityFor(byteSize, alignment);
         Block cached = cache == null ? null : cache.take(capacity, alignment);
         if (cached != null) {
-            MemorySegment segment = track(cached.address(), byteSize, alignment, cached.scope(), capacity);
+            MemorySegment segment = cached.serves(byteSize, alignment) ? track(cached)
+                    : track(cached.address(), byteSize, alignment, cached.scope(), capacity);
             if (zeroed) {
                 segment.fill((byte) 0);
             }
@@ -280,13 +293,18 @@ final class SystemPath {
     }
 
     private MemorySegment track(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
-        usage.allocated(byteSize);
-        live.put(address, new Block(address, byteSize, byteAlignment, scope, capacity));
-        liveBytes += byteSize;
-        liveCapacity += capacity;
+        return track(new Block(address, byteSize, byteAlignment, scope, capacity));
+    }
+
+    /** Counts {@code block} live; answers its segment. */
+    private MemorySegment track(Block block) {
+        usage.allocated(block.byteSize());
+        live.put(block.address(), block);
+        liveBytes += block.byteSize();
+        liveCapacity += block.capacity();
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
         totalAllocations++;
-        return MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+        return block.segment();
     }
 
     private void untrack(Block block) {

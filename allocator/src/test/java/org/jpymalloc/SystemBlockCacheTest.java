@@ -199,6 +199,73 @@ class SystemBlockCacheTest {
         }
     }
 
+    /**
+     * A cached block asked for again at its own size and alignment is handed out as it was (block record
+     * and segment), so a steady pair allocates nothing on the Java heap; any other size of its step gets a
+     * new segment of that size. Either way it is live, counted, and its double free is refused.
+     */
+    @Test
+    void aFreedBlockAskedForAtItsOwnSizeIsHandedOutAsItWas() {
+        try (PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9)) {
+            MemorySegment first = shared.allocate(1000);
+            shared.free(first);
+            MemorySegment again = shared.allocate(1000);
+            assertSame(first, again, "the same size and alignment: the same segment");
+            MallocStats stats = shared.stats();
+            assertEquals(1, stats.systemLiveBlocks());
+            assertEquals(1000, stats.systemLiveBytes());
+            assertEquals(2, stats.systemAllocationsTotal());
+            shared.free(again);
+            assertThrows(IllegalArgumentException.class, () -> shared.free(first));
+
+            MemorySegment smaller = shared.allocate(900);
+            assertEquals(first.address(), smaller.address(), "the same capacity");
+            assertEquals(900, smaller.byteSize(), "another size: a segment of its own size");
+            shared.free(smaller);
+            MemorySegment aligned = shared.allocate(900, 8);
+            assertEquals(900, aligned.byteSize());
+            assertEquals(first.address(), aligned.address(), "8 rounds up to the geometry's 16: the same block");
+            shared.free(aligned);
+            shared.stats().checkIdentity();
+        }
+    }
+
+    /**
+     * Many blocks of one capacity: the lists grow and wrap around, serving the newest first and releasing
+     * the oldest first whatever their slots.
+     */
+    @Test
+    void aCapacityListServesNewestFirstAndReleasesOldestFirstAcrossItsGrowth() {
+        SystemBlockCache cache = cache(ARENA);
+        List<SystemPath.Block> blocks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            blocks.add(block(0x10000L * (i + 1), 1000, 1024));
+        }
+        for (int i = 0; i < 6; i++) {
+            cache.offer(blocks.get(i)); // slots 0 to 5 of 8
+        }
+        for (int i = 5; i >= 2; i--) {
+            assertSame(blocks.get(i), cache.take(1024, 16));
+        }
+        now = 300;
+        for (int i = 6; i < 20; i++) {
+            cache.offer(blocks.get(i)); // wraps past slot 7, then grows twice
+        }
+        assertEquals(16, cache.cachedBlocks());
+        assertSame(blocks.get(19), cache.take(1024, 16));
+        now = 1_000;
+        cache.offer(blocks.get(20)); // sweeps: blocks 0 and 1, stamped 0, have waited 1,000 ns
+        assertEquals(List.of(blocks.get(0), blocks.get(1)), released);
+        now = 1_500;
+        cache.offer(blocks.get(21)); // half a decay since the last sweep; the others, 6 to 18, stamped 300
+        assertEquals(15, released.size());
+        assertEquals(blocks.subList(6, 19), released.subList(2, 15), "oldest first");
+        assertSame(blocks.get(21), cache.take(1024, 16));
+        assertSame(blocks.get(20), cache.take(1024, 16));
+        assertNull(cache.take(1024, 16));
+        assertEquals(0, cache.cachedBytes());
+    }
+
     @Test
     void aResizeWithinTheCapacityStepKeepsTheBlock() {
         try (PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9)) {
