@@ -217,6 +217,14 @@ final class Heap {
     }
 
     /**
+     * With the heap held: makes {@code arena}, a mapped arena of this heap, the one {@link #arenaOf} and
+     * {@link #cachedArena} try first. Releasing it forgets it.
+     */
+    void remember(MappedArena arena) {
+        arenas.remember(arena);
+    }
+
+    /**
      * This heap's last-found arena if it holds {@code address}, else null; reads no lock. In a shared
      * allocator the answer may be stale (released since): callers check {@code mapped} under the lock.
      */

@@ -234,8 +234,31 @@ final class SharedAllocator implements PyMalloc {
         MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
             system.free(segment, address);
-        } else if (!freeInArena(segment, arena, address, me, arena.heap)) {
+        } else if (!freeRemembering(segment, arena, address, me)) {
             throw BlockDiagnosis.notALiveBlock(segment, address, arena);
+        }
+    }
+
+    /**
+     * {@link #freeInArena} for a block its stripe's cache missed: the owner of the arena's stripe remembers
+     * the arena first ({@link Heap#remember}), so that the next frees in it take {@link #free}'s cached way
+     * (a thread heap's holder does the same, by {@link Heap#arenaOf}). Only while holding the stripe and
+     * only if mapped, and before the free, which may release the arena and then forgets it: a released
+     * arena left remembered would be read by the next lookup (the remote-free drain's among them).
+     */
+    private boolean freeRemembering(MemorySegment segment, MappedArena arena, long address, Thread me) {
+        Heap heap = arena.heap;
+        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+        if (owner == null) {
+            return freeNotOwner(segment, arena, address, me);
+        }
+        try {
+            if (arena.mapped) {
+                heap.remember(arena);
+            }
+            return freeLiveBlock(segment, arena, address);
+        } finally {
+            owner.exit();
         }
     }
 
@@ -295,6 +318,11 @@ final class SharedAllocator implements PyMalloc {
     /** The stripe {@code thread} allocates from. */
     private Heap stripeOf(Thread thread) {
         return stripeHeaps[(int) thread.threadId() & stripeMask];
+    }
+
+    /** The calling thread's stripe; for tests. */
+    Heap callersStripe() {
+        return stripeOf(Thread.currentThread());
     }
 
     @Override

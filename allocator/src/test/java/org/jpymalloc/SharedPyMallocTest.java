@@ -4,10 +4,14 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +49,35 @@ class SharedPyMallocTest extends AbstractPyMallocContractTest {
         LiveBlocks.assertPattern(fromOther.get(), 3);
         allocator.free(fromOther.get());
         assertStillWorks();
+    }
+
+    /**
+     * A free that misses its stripe's last arena finds the arena in the map and, as the stripe's owner,
+     * remembers it for the next frees; a double free there is still refused.
+     */
+    @Test
+    void aFreeInAnOlderArenaRemembersThatArena() {
+        Heap stripe = ((SharedAllocator) allocator).callersStripe();
+        List<MemorySegment> blocks = new ArrayList<>();
+        MemorySegment first = allocator.allocate(512);
+        blocks.add(first);
+        MappedArena firstArena = stripe.cachedArena(first.address());
+        assertNotNull(firstArena, "the arena of a new pool is remembered");
+        while (stripe.cachedArena(first.address()) != null) {
+            assertTrue(blocks.size() < 100_000, "no second arena after " + blocks.size() + " blocks");
+            blocks.add(allocator.allocate(512));
+        }
+        long inUse = allocator.stats().blocksInUse();
+        allocator.free(first);
+        assertSame(firstArena, stripe.cachedArena(first.address()), "the free found it and remembers it");
+        assertEquals(inUse - 1, allocator.stats().blocksInUse());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> allocator.free(first));
+        assertTrue(twice.getMessage().contains("double free"), twice.getMessage());
+        for (MemorySegment block : blocks.subList(1, blocks.size())) {
+            allocator.free(block);
+        }
+        assertEquals(inUse - blocks.size(), allocator.stats().blocksInUse());
+        checkInvariants(allocator);
     }
 
     @Test
