@@ -27,20 +27,16 @@ final class SystemPath {
 
     /**
      * A system block: the bytes asked for, its alignment, the scope its segments belong to, the bytes the
-     * C library was asked for ({@code capacity}: at least {@code byteSize}), and the segment handed out for
-     * it. A cached block served again for the same size and alignment is handed out as it was, segment and
-     * all: nothing is allocated on the Java heap.
+     * C library was asked for ({@code capacity}: at least {@code byteSize}), and, in a path that caches
+     * (shared), the segment handed out for it: a cached block served again for the same size and
+     * alignment is handed out as it was, segment and all, so nothing is allocated on the Java heap. A
+     * confined path keeps no segment (null): one the caller's code does not keep need not be allocated.
      */
     record Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity, MemorySegment segment) {
 
-        Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
-            this(address, byteSize, byteAlignment, scope, capacity,
-                    MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null));
-        }
-
         /** Whether this block, served again, is exactly what a request of {@code size} at {@code alignment} gets. */
         boolean serves(long size, long alignment) {
-            return byteSize == size && byteAlignment == alignment;
+            return segment != null && byteSize == size && byteAlignment == alignment;
         }
     }
 
@@ -87,7 +83,7 @@ final class SystemPath {
         long capacity = capacityFor(byteSize, alignment);
         Block cached = cache == null ? null : cache.take(capacity, alignment);
         if (cached != null) {
-            MemorySegment segment = cached.serves(byteSize, alignment) ? track(cached)
+            MemorySegment segment = cached.serves(byteSize, alignment) ? track(cached).segment()
                     : track(cached.address(), byteSize, alignment, cached.scope(), capacity);
             if (zeroed) {
                 segment.fill((byte) 0);
@@ -292,19 +288,22 @@ final class SystemPath {
         return totalAllocations;
     }
 
+    /** Counts a new block live; answers its segment, which the block keeps only if this path caches. */
     private MemorySegment track(long address, long byteSize, long byteAlignment, Arena scope, long capacity) {
-        return track(new Block(address, byteSize, byteAlignment, scope, capacity));
+        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+        track(new Block(address, byteSize, byteAlignment, scope, capacity, cache == null ? null : segment));
+        return segment;
     }
 
-    /** Counts {@code block} live; answers its segment. */
-    private MemorySegment track(Block block) {
+    /** Counts {@code block} live. */
+    private Block track(Block block) {
         usage.allocated(block.byteSize());
         live.put(block.address(), block);
         liveBytes += block.byteSize();
         liveCapacity += block.capacity();
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
         totalAllocations++;
-        return block.segment();
+        return block;
     }
 
     private void untrack(Block block) {

@@ -96,7 +96,7 @@ class SystemBlockCacheTest {
     }
 
     private static SystemPath.Block block(long address, long byteSize, long capacity) {
-        return new SystemPath.Block(address, byteSize, 16, Arena.global(), capacity);
+        return new SystemPath.Block(address, byteSize, 16, Arena.global(), capacity, null);
     }
 
     /**
