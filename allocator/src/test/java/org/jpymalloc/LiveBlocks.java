@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Blocks a test keeps alive, each filled with a pattern derived from a cookie (mimalloc's
@@ -63,5 +65,21 @@ final class LiveBlocks {
 
     private static byte patternByte(long cookie, long i) {
         return (byte) (cookie ^ (cookie >>> 13) ^ (i * 0x9E3779B1L >>> 7));
+    }
+
+    /**
+     * Allocates 512-byte blocks into {@code blocks} until {@code heap} remembers another arena than the
+     * first block's (its last new pool came from a second arena); answers the first block's arena.
+     */
+    static MappedArena fillPastFirstArena(PyMalloc allocator, Heap heap, List<MemorySegment> blocks) {
+        MemorySegment first = allocator.allocate(512);
+        blocks.add(first);
+        MappedArena firstArena = heap.cachedArena(first.address());
+        assertNotNull(firstArena, "the arena of a new pool is remembered");
+        while (heap.cachedArena(first.address()) != null) {
+            assertTrue(blocks.size() < 100_000, "no second arena after " + blocks.size() + " blocks");
+            blocks.add(allocator.allocate(512));
+        }
+        return firstArena;
     }
 }
