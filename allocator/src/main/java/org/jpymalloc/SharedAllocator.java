@@ -245,6 +245,8 @@ final class SharedAllocator implements PyMalloc {
      * (a thread heap's holder does the same, by {@link Heap#arenaOf}). Only while holding the stripe and
      * only if mapped, and before the free, which may release the arena and then forgets it: a released
      * arena left remembered would be read by the next lookup (the remote-free drain's among them).
+     * Written out rather than as a flag of {@link #freeInArena}, which {@link #free} inlines twice on the
+     * hot path; the locked way does not remember.
      */
     private boolean freeRemembering(MemorySegment segment, MappedArena arena, long address, Thread me) {
         Heap heap = arena.heap;
