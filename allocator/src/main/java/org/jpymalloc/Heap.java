@@ -65,6 +65,11 @@ final class Heap {
     private final RequestedBytes requested;
     /** What happens to a pool whose last block was freed: retired, or retired later (deferred). */
     final PoolRetirement retirement;
+    /**
+     * A thread heap's own system path ({@link #ownSystemPath}), guarded as the pools are; null for a
+     * confined heap and a stripe, whose requests over the threshold go to their allocator's path.
+     */
+    private SystemPath system;
 
     /** A heap of its own, for a confined allocator. */
     Heap(Geometry geometry, ArenaRetention retention) {
@@ -286,8 +291,30 @@ final class Heap {
         return arenas.bySlot(PoolHeader.arenaIndex(pool));
     }
 
-    /** Unmaps every arena; every segment handed out becomes inaccessible. */
+    /**
+     * Gives this heap a system path of its own (a thread heap's: {@link Stripes}), once, before the heap is
+     * published; it uses the heap's guard and {@link #usage}.
+     */
+    void ownSystemPath(SystemPath path) {
+        if (system != null) {
+            throw new IllegalStateException("heap already has a system path");
+        }
+        system = path;
+    }
+
+    /** This heap's own system path, or null (see {@link #ownSystemPath}). */
+    SystemPath systemPath() {
+        return system;
+    }
+
+    /**
+     * Unmaps every arena and gives every block of its own system path back; every segment handed out
+     * becomes inaccessible.
+     */
     void releaseAll() {
+        if (system != null) {
+            system.freeAll();
+        }
         retirement.clear();
         arenas.releaseAll();
         usable.clear();
@@ -297,6 +324,13 @@ final class Heap {
     /** Gives every retained arena back to the OS now; answers how many. */
     int trim() {
         return arenas.trim();
+    }
+
+    /** Gives the blocks cached by its own system path, if any, back to the C library now. */
+    void trimSystemCache() {
+        if (system != null) {
+            system.trimCache();
+        }
     }
 
     /**

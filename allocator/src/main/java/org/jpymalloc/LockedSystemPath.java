@@ -24,7 +24,8 @@ final class LockedSystemPath {
      * each for at most the default arena decay ({@link SystemBlockCache}); 0: none.
      */
     LockedSystemPath(MemoryBudget budget, Geometry geometry, long cacheBytes) {
-        this.system = new SystemPath(budget, new Usage(), geometry.arenaSize(), cacheBytes, ArenaRetention.DEFAULT_DECAY);
+        this.system = new SystemPath(budget, new Usage(), geometry.arenaSize(), cacheBytes, ArenaRetention.DEFAULT_DECAY,
+                SystemPath.C_LIBRARY);
         this.poolAlignment = geometry.alignment();
     }
 
@@ -44,21 +45,32 @@ final class LockedSystemPath {
         }
     }
 
-    /** Frees the system block behind {@code segment}, or at {@code address} when it is null (the address API). */
-    void free(MemorySegment segment, long address) {
+    /**
+     * Frees the block at {@code address} if this path holds it live (checking {@code segment}, when not
+     * null, is its own); false, having changed nothing, if it does not (a thread heap's own block, or none).
+     */
+    boolean freeIfLive(MemorySegment segment, long address) {
         lock();
         try {
             checkOpen();
+            if (system.find(address) == null) {
+                return false;
+            }
             system.free(blockOf(segment, address));
+            return true;
         } finally {
             unlock();
         }
     }
 
-    MemorySegment reallocate(MemorySegment segment, long address, long newByteSize) {
+    /** Resizes the block at {@code address} if this path holds it live; null, having changed nothing, if not. */
+    MemorySegment reallocateIfLive(MemorySegment segment, long address, long newByteSize) {
         lock();
         try {
             checkOpen();
+            if (system.find(address) == null) {
+                return null;
+            }
             return system.reallocate(blockOf(segment, address), newByteSize);
         } finally {
             unlock();
@@ -109,11 +121,19 @@ final class LockedSystemPath {
 
     /** Under the lock: the block behind {@code segment} (a native one), or at {@code address} when it is null. */
     private SystemPath.Block blockOf(MemorySegment segment, long address) {
+        return blockOf(system, segment, address);
+    }
+
+    /**
+     * With {@code path}'s guard held: its live block behind {@code segment} (a native one), or at {@code
+     * address} when it is null; an {@link IllegalArgumentException} saying why not.
+     */
+    static SystemPath.Block blockOf(SystemPath path, MemorySegment segment, long address) {
         if (segment == null) {
-            return system.blockAt(address);
+            return path.blockAt(address);
         }
         Checks.requireNative(segment);
-        return system.blockOf(segment);
+        return path.blockOf(segment);
     }
 
     private void checkOpen() {

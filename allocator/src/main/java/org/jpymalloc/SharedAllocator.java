@@ -62,7 +62,8 @@ final class SharedAllocator implements PyMalloc {
                     long systemCacheBytes) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
-        this.stripes = new Stripes(geometry, stripeCount, retention, policy, budget, trackRequested, biasQuietOps);
+        this.stripes = new Stripes(geometry, stripeCount, retention, policy, budget, trackRequested, biasQuietOps,
+                systemCacheBytes);
         this.stripeHeaps = stripes.stripes();
         this.stripeMask = stripeHeaps.length - 1;
         this.system = new LockedSystemPath(budget, geometry, systemCacheBytes);
@@ -233,7 +234,7 @@ final class SharedAllocator implements PyMalloc {
     private void freeWithoutCache(MemorySegment segment, long address, Thread me) {
         MappedArena arena = stripes.arenaOf(address);
         if (arena == null) {
-            system.free(segment, address);
+            freeSystemBlock(segment, address, me);
         } else if (!freeRemembering(segment, arena, address, me)) {
             throw BlockDiagnosis.notALiveBlock(segment, address, arena);
         }
@@ -322,6 +323,11 @@ final class SharedAllocator implements PyMalloc {
         return stripeHeaps[(int) thread.threadId() & stripeMask];
     }
 
+    /** The heaps; for tests. */
+    Stripes stripesForTests() {
+        return stripes;
+    }
+
     /** The calling thread's stripe; for tests. */
     Heap callersStripe() {
         return stripeOf(Thread.currentThread());
@@ -342,9 +348,65 @@ final class SharedAllocator implements PyMalloc {
         return SharedReallocation.reallocate(this, stripes.arenaOf(address), segment, address, newByteSize, via);
     }
 
-    /** The system path's resize, for {@link SharedReallocation}. */
+    /**
+     * A block over the threshold (or no block at all): the shared system path's, else a thread heap's own
+     * path's, whose heap {@link Stripes#systemOwnerOf} names and whose guard is then taken (as its holder,
+     * or under its lock, keeping the holder out), else rejected.
+     */
+    private void freeSystemBlock(MemorySegment segment, long address, Thread me) {
+        if (segment != null) {
+            Checks.requireNative(segment);
+        }
+        if (system.freeIfLive(segment, address)) {
+            return;
+        }
+        Heap heap = stripes.systemOwnerOf(address);
+        if (heap == null) {
+            throw SystemPath.notLive(segment, address);
+        }
+        StripeLock.Owner owner = enter(heap, me);
+        try {
+            SystemPath path = heap.systemPath();
+            path.free(LockedSystemPath.blockOf(path, segment, address));
+        } finally {
+            leave(heap, me, owner);
+        }
+    }
+
+    /** The system paths' resize, for {@link SharedReallocation}: as {@link #freeSystemBlock} finds the block. */
     MemorySegment reallocateOnSystem(MemorySegment segment, long address, long newByteSize) {
-        return system.reallocate(segment, address, newByteSize);
+        if (segment != null) {
+            Checks.requireNative(segment);
+        }
+        MemorySegment resized = system.reallocateIfLive(segment, address, newByteSize);
+        if (resized != null) {
+            return resized;
+        }
+        Heap heap = stripes.systemOwnerOf(address);
+        if (heap == null) {
+            throw SystemPath.notLive(segment, address);
+        }
+        Thread me = Thread.currentThread();
+        StripeLock.Owner owner = enter(heap, me);
+        try {
+            SystemPath path = heap.systemPath();
+            return path.reallocate(LockedSystemPath.blockOf(path, segment, address), newByteSize);
+        } finally {
+            leave(heap, me, owner);
+        }
+    }
+
+    /**
+     * A block over the threshold for a thread heap's holder, from its heap's own path (entered with the
+     * pinned handshake by the caller, or here under the lock).
+     */
+    MemorySegment allocateFromSystemLocked(Heap heap, Thread me, long byteSize, long byteAlignment, boolean zeroed) {
+        lockOpen(heap, me);
+        try {
+            return heap.systemPath().allocate(byteSize, byteAlignment, alignment, zeroed);
+        } finally {
+            heap.lock.unlock(me);
+        }
     }
 
     @Override
@@ -440,6 +502,7 @@ final class SharedAllocator implements PyMalloc {
         stripes.eachExcludingOwner(heap -> {
             checkOpen();
             heap.trim();
+            heap.trimSystemCache();
         });
         system.trim();
     }

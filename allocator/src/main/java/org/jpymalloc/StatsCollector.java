@@ -37,21 +37,27 @@ final class StatsCollector implements Heap.PoolVisitor {
     }
 
     /**
-     * One snapshot of several heaps sharing arena counters. The caller makes each walk safe (a shared
-     * allocator holds each heap's lock while it is walked).
+     * One snapshot of several heaps sharing arena counters, with {@code system} and the heaps' own system
+     * paths (thread heaps'). The caller makes each walk safe (a shared allocator holds each heap's lock
+     * while it is walked).
      */
     static MallocStats collect(List<Heap> heaps, SystemPath system) {
         StatsCollector collector = new StatsCollector(heaps.getFirst().geometry);
         java.util.Set<Usage> usages = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<SystemPath> systems = new ArrayList<>();
+        systems.add(system);
         for (Heap heap : heaps) {
             collector.heap = heap;
             heap.visitPools(collector);
             collector.finishArena();
             collector.spareArenas += heap.spareCount();
             usages.add(heap.usage);
+            if (heap.systemPath() != null) {
+                systems.add(heap.systemPath());
+            }
         }
         usages.add(system.usage());
-        return collector.snapshot(heaps.getFirst().counters(), system, usages, heaps.getFirst().trackRequested);
+        return collector.snapshot(heaps.getFirst().counters(), systems, usages, heaps.getFirst().trackRequested);
     }
 
     @Override
@@ -85,7 +91,11 @@ final class StatsCollector implements Heap.PoolVisitor {
         }
     }
 
-    private MallocStats snapshot(ArenaCounters counters, SystemPath system, java.util.Set<Usage> usages,
+    /**
+     * {@code systems}' figures added up; their peak is the sum of each path's peak (an upper bound of the
+     * peak of the sum, as a shared allocator's other peaks are: docs/statistics.md).
+     */
+    private MallocStats snapshot(ArenaCounters counters, List<SystemPath> systems, java.util.Set<Usage> usages,
                                  boolean tracked) {
         List<MallocStats.SizeClassStats> classes = new ArrayList<>(pools.length);
         for (int c = 0; c < pools.length; c++) {
@@ -96,14 +106,17 @@ final class StatsCollector implements Heap.PoolVisitor {
         long current = arenas;
         long total = counters.allocatedTotal();
         return new MallocStats(geometry, classes, total, total - current, Math.max(counters.highwater(), current),
-                current, unusedPools, alignmentBytes, system.liveCount(), system.liveBytes(),
-                system.totalAllocations(), system.peakLiveBytes(), spareArenas,
+                current, unusedPools, alignmentBytes, systems.stream().mapToLong(SystemPath::liveCount).sum(),
+                systems.stream().mapToLong(SystemPath::liveBytes).sum(),
+                systems.stream().mapToLong(SystemPath::totalAllocations).sum(),
+                systems.stream().mapToLong(SystemPath::peakLiveBytes).sum(), spareArenas,
                 tracked ? usages.stream().mapToLong(u -> u.requestedPeak).sum() : 0,
                 tracked ? usages.stream().mapToLong(u -> u.mappedAtRequestedPeak).sum() : 0,
                 tracked ? usages.stream().mapToLong(u -> u.mappedPeak).sum() : 0,
                 tracked ? usages.stream().mapToLong(u -> u.requestedAtMappedPeak).sum() : 0,
                 java.util.Arrays.stream(arenaHistogram).boxed().toList(), tracked,
-                counters.radixTreeNodes().midNodes(), counters.radixTreeNodes().bottomNodes(), system.heldBytes(),
-                system.cachedCount());
+                counters.radixTreeNodes().midNodes(), counters.radixTreeNodes().bottomNodes(),
+                systems.stream().mapToLong(SystemPath::heldBytes).sum(),
+                (int) systems.stream().mapToLong(SystemPath::cachedCount).sum());
     }
 }

@@ -20,13 +20,16 @@ final class Stripes {
     private final ThreadHeaps threadHeaps;
     /** Which arena, of any stripe, owns an address: lock-free lookups for frees from any thread. */
     private final ArenaMap arenaMap;
+    /** Which thread heap's own system path holds a block over the threshold. */
+    private final SystemBlockOwners systemOwners = new SystemBlockOwners();
 
     /**
-     * {@code count} stripes (a power of two); {@code retention} and {@code policy} apply per stripe; {@code biasQuietOps} is the
-     * owner-bias policy ({@link StripeLock#StripeLock(int)}).
+     * {@code count} stripes (a power of two); {@code retention} and {@code policy} apply per heap; {@code biasQuietOps} is the
+     * owner-bias policy ({@link StripeLock#StripeLock(int)}); each thread heap's heap has a system path of
+     * its own, caching at most {@code systemCacheBytes} of freed blocks ({@link #newThreadHeapHeap}).
      */
     Stripes(Geometry geometry, int count, ArenaRetention retention, ArenaPolicy policy, MemoryBudget budget,
-            boolean trackRequested, int biasQuietOps) {
+            boolean trackRequested, int biasQuietOps, long systemCacheBytes) {
         if (count < 1 || Integer.bitCount(count) != 1) {
             throw new IllegalArgumentException("stripe count must be a positive power of two: " + count);
         }
@@ -37,8 +40,23 @@ final class Stripes {
             heaps[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, policy,
                     budget, new Usage(), trackRequested);
         }
-        this.threadHeaps = new ThreadHeaps(() -> new Heap(geometry, StripeLock.pinnable(), arenaMap, counters,
-                retention, policy, budget, new Usage(), trackRequested));
+        this.threadHeaps = new ThreadHeaps(() -> newThreadHeapHeap(geometry, counters, retention, policy, budget,
+                trackRequested, systemCacheBytes));
+    }
+
+    /**
+     * A heap for thread heaps: a pinnable lock, and a system path of its own under the same guard, its blocks
+     * recorded in {@link #systemOwners} so that a free from any thread finds them, its cache bounded as the
+     * shared allocator's (docs/design.md, "Thread heaps").
+     */
+    private Heap newThreadHeapHeap(Geometry geometry, ArenaCounters counters, ArenaRetention retention,
+                                   ArenaPolicy policy, MemoryBudget budget, boolean trackRequested,
+                                   long systemCacheBytes) {
+        Heap heap = new Heap(geometry, StripeLock.pinnable(), arenaMap, counters, retention, policy, budget,
+                new Usage(), trackRequested);
+        heap.ownSystemPath(new SystemPath(budget, heap.usage, geometry.arenaSize(), systemCacheBytes,
+                ArenaRetention.DEFAULT_DECAY, systemOwners.sourceFor(heap)));
+        return heap;
     }
 
     /** Twice the processors, as a power of two: two threads per core rarely share a stripe. */
@@ -59,6 +77,16 @@ final class Stripes {
     /** The arena of any stripe holding {@code address}, or null; lock-free, reads no memory. */
     MappedArena arenaOf(long address) {
         return arenaMap.lookup(address);
+    }
+
+    /** The heap whose own system path holds the block at {@code address}, or null ({@link SystemBlockOwners}). */
+    Heap systemOwnerOf(long address) {
+        return systemOwners.heapOf(address);
+    }
+
+    /** Blocks thread heaps' own system paths hold from the C library; for tests. */
+    int threadHeapSystemBlocks() {
+        return systemOwners.size();
     }
 
     /**

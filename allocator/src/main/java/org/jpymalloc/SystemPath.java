@@ -40,10 +40,40 @@ final class SystemPath {
         }
     }
 
+    /**
+     * Where a path's blocks come from and go back to: the C library ({@link #C_LIBRARY}), or, for a thread
+     * heap's own path, the C library with the block's heap recorded ({@link SystemBlockOwners}).
+     */
+    interface Source {
+
+        /**
+         * {@code malloc}, {@code calloc} or {@code posix_memalign} of {@code capacity} bytes (at least 1) at
+         * {@code alignment}; 0 on failure.
+         */
+        long allocate(long capacity, long alignment, boolean zeroed);
+
+        /** Gives the memory at {@code address}, which {@link #allocate} answered, back. */
+        void free(long address);
+    }
+
+    /** The C library itself. */
+    static final Source C_LIBRARY = new Source() {
+        @Override
+        public long allocate(long capacity, long alignment, boolean zeroed) {
+            return allocateNative(capacity, alignment, zeroed);
+        }
+
+        @Override
+        public void free(long address) {
+            NativeMemory.free(address);
+        }
+    };
+
     /** What {@code malloc} guarantees on the 64-bit platforms we run on: larger alignments use posix_memalign. */
     static final long MALLOC_ALIGNMENT = 16;
 
     private final MemoryBudget budget;
+    private final Source source;
     private final Usage usage;
     /**
      * Freed blocks kept to serve again (shared: a scope's close is a handshake); null when confined, which
@@ -60,16 +90,20 @@ final class SystemPath {
     SystemPath(MemoryBudget budget, Usage usage) {
         this.budget = budget;
         this.usage = usage;
+        this.source = C_LIBRARY;
         this.cache = null;
     }
 
     /**
      * A shared system path caching freed blocks of up to {@code maxBlockBytes}, at most {@code
-     * maxCachedBytes} of them, each for at most {@code decay} ({@link SystemBlockCache}).
+     * maxCachedBytes} of them, each for at most {@code decay} ({@link SystemBlockCache}); its blocks come
+     * from {@code source}.
      */
-    SystemPath(MemoryBudget budget, Usage usage, long maxBlockBytes, long maxCachedBytes, java.time.Duration decay) {
+    SystemPath(MemoryBudget budget, Usage usage, long maxBlockBytes, long maxCachedBytes, java.time.Duration decay,
+               Source source) {
         this.budget = budget;
         this.usage = usage;
+        this.source = source;
         this.cache = new SystemBlockCache(maxBlockBytes, maxCachedBytes, decay.toNanos(), System::nanoTime,
                 SystemBlockCache.CLOCK_TICKS, this::release);
     }
@@ -91,7 +125,7 @@ final class SystemPath {
             return segment;
         }
         reserve(capacity, byteSize, "a system-path block");
-        long address = allocateNative(capacity, alignment, zeroed);
+        long address = source.allocate(capacity, alignment, zeroed);
         if (address == 0) {
             budget.release(capacity);
             throw new OutOfMemoryError("the C library could not allocate " + byteSize + " bytes (alignment "
@@ -143,9 +177,22 @@ final class SystemPath {
     Block blockAt(long address) {
         Block block = live.get(address);
         if (block == null) {
-            throw Checks.badAddress(address, "was never allocated by this allocator (or was already freed)");
+            throw notLive(null, address);
         }
         return block;
+    }
+
+    /**
+     * Why a segment (or, when null, an address) that no path holds as a live block cannot be freed or
+     * resized: never allocated, or already freed.
+     */
+    static IllegalArgumentException notLive(MemorySegment segment, long address) {
+        if (segment == null) {
+            return Checks.badAddress(address, "was never allocated by this allocator (or was already freed)");
+        }
+        return Checks.badSegment(segment, segment.scope().isAlive()
+                ? "was never allocated by this allocator (or was already freed)"
+                : "belongs to memory already freed: its block was freed or reallocated, or its allocator closed");
     }
 
     /**
@@ -155,9 +202,7 @@ final class SystemPath {
     Block blockOf(MemorySegment segment) {
         Block block = live.get(segment.address());
         if (block == null) {
-            throw Checks.badSegment(segment, segment.scope().isAlive()
-                    ? "was never allocated by this allocator (or was already freed)"
-                    : "belongs to memory already freed: its block was freed or reallocated, or its allocator closed");
+            throw notLive(segment, segment.address());
         }
         if (block.scope().scope() != segment.scope()) {
             throw Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
@@ -177,7 +222,7 @@ final class SystemPath {
     /** Closes the block's scope, then gives its memory back to the C library. */
     private void release(Block block) {
         block.scope().close();
-        NativeMemory.free(block.address());
+        source.free(block.address());
         budget.release(block.capacity());
         usage.unmapped(block.capacity());
     }
@@ -229,7 +274,7 @@ final class SystemPath {
         if (growth > 0) {
             reserve(growth, newByteSize, "a larger system-path block");
         }
-        long address = allocateNative(capacity, block.byteAlignment(), false);
+        long address = source.allocate(capacity, block.byteAlignment(), false);
         if (address == 0) {
             if (growth > 0) {
                 budget.release(growth);
@@ -239,7 +284,7 @@ final class SystemPath {
         NativeMemory.copy(block.address(), address, Math.min(block.byteSize(), newByteSize));
         untrack(block);
         block.scope().close();
-        NativeMemory.free(block.address());
+        source.free(block.address());
         if (growth < 0) {
             budget.release(-growth);
         }

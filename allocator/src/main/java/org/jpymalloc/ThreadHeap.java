@@ -100,7 +100,26 @@ final class ThreadHeap implements PyMalloc {
     /** Out of line, to keep {@link #allocate} small enough for the JIT to inline into its callers. */
     private MemorySegment allocateFromSystem(long byteSize, long byteAlignment) {
         Checks.sizeAndAlignment(byteSize, byteAlignment);
-        return shared.allocateFromSystem(byteSize, byteAlignment, false);
+        return allocateFromOwnSystem(byteSize, byteAlignment, false);
+    }
+
+    /**
+     * A block over the threshold from the heap's own system path ({@link Heap#systemPath()}), entered as
+     * the pools are: the holder's handshake, no lock. Its cache serves a steady pair with no atomic
+     * instruction; a block new from the C library, or given back, is recorded in the shared allocator's
+     * index of thread heaps' system blocks ({@link SystemBlockOwners}), for frees from other threads.
+     */
+    private MemorySegment allocateFromOwnSystem(long byteSize, long byteAlignment, boolean zeroed) {
+        StripeLock.Owner owner = bias;
+        if (owner == null || !lock.enterPinned(owner)) {
+            return shared.allocateFromSystemLocked(heap, Thread.currentThread(), byteSize, byteAlignment, zeroed);
+        }
+        try {
+            return heap.systemPath().allocate(byteSize, byteAlignment, alignment, zeroed);
+        } finally {
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
+            owner.clearBusy();
+        }
     }
 
     /**
@@ -140,7 +159,7 @@ final class ThreadHeap implements PyMalloc {
         checkHolder();
         Checks.size(byteSize);
         if (byteSize == 0 || byteSize > threshold) {
-            return shared.allocateFromSystem(byteSize, 1, true);
+            return allocateFromOwnSystem(byteSize, 1, true);
         }
         MemorySegment segment = allocate(byteSize, 1);
         segment.fill((byte) 0);
@@ -212,10 +231,40 @@ final class ThreadHeap implements PyMalloc {
         }
     }
 
-    /** Everything but the holder's fast path: the shared allocator's routing and checks. */
+    /**
+     * The holder's free of a block of its heap's own system path: true if it was one and is now free (or
+     * cached); false, having changed nothing, if the path does not hold it live, or the holder is kept out.
+     * A stale segment of an address the path holds is rejected here, as the shared free would.
+     */
+    private boolean freeOwnSystem(MemorySegment segment, long address) {
+        StripeLock.Owner owner = bias;
+        if (owner == null || !lock.enterPinned(owner)) {
+            return false;
+        }
+        try {
+            SystemPath path = heap.systemPath();
+            if (path.find(address) == null) {
+                return false;
+            }
+            path.free(LockedSystemPath.blockOf(path, segment, address));
+            return true;
+        } finally {
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
+            owner.clearBusy();
+        }
+    }
+
+    /**
+     * Everything but the holder's fast path: the holder's own system block, else the shared allocator's
+     * routing and checks.
+     */
     private void freeShared(MemorySegment segment, long address) {
+        Thread me = Thread.currentThread();
         if (holder == null) {
             throw closed();
+        }
+        if (me == holder && freeOwnSystem(segment, address)) {
+            return;
         }
         if (segment != null) {
             shared.free(segment);

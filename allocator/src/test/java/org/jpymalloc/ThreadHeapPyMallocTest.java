@@ -246,6 +246,159 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
         }
     }
 
+    // ---- a thread heap's own system path ----
+
+    private SystemPath ownSystemPath() {
+        return ((ThreadHeap) allocator).heap().systemPath();
+    }
+
+    /**
+     * A block over the threshold comes from the heap's own path, and freed by its holder waits in that
+     * path's cache, to be handed out again as it was: the shared system path never sees it.
+     */
+    @Test
+    void theHoldersLargeBlocksComeFromAndGoBackToItsHeapsOwnPath() {
+        int live = ownSystemPath().liveCount(); // the contract's bystanders hold some
+        long sharedLive = shared().stats().systemLiveBlocks();
+        int recorded = stripesOf().threadHeapSystemBlocks();
+        MemorySegment big = allocator.allocate(1024);
+        LiveBlocks.fill(big, 3);
+        assertEquals(live + 1, ownSystemPath().liveCount());
+        assertEquals(sharedLive + 1, shared().stats().systemLiveBlocks(), "the shared allocator's statistics cover it");
+        assertEquals(recorded + 1, stripesOf().threadHeapSystemBlocks(), "recorded as the heap's");
+        int cached = ownSystemPath().cachedCount();
+        allocator.free(big);
+        assertEquals(live, ownSystemPath().liveCount());
+        assertEquals(cached + 1, ownSystemPath().cachedCount());
+        assertEquals(sharedLive, shared().stats().systemLiveBlocks());
+        assertEquals(cached + 1, shared().stats().systemCachedBlocks());
+        assertEquals(recorded + 1, stripesOf().threadHeapSystemBlocks(), "a cached block stays recorded");
+        assertBadSegment("already freed", () -> allocator.free(big));
+        assertBadAddress(big.address(), "already freed", () -> allocator.freeAddress(big.address()));
+        assertSame(big, allocator.allocate(1024), "served again as it was, from the heap's own cache");
+        MemorySegment zeroed = allocator.allocateZeroed(2000);
+        assertEquals(0, zeroed.get(ValueLayout.JAVA_LONG, 1992));
+        assertEquals(live + 2, ownSystemPath().liveCount());
+        allocator.free(big);
+        allocator.freeAddress(zeroed.address());
+        assertEquals(sharedLive, shared().stats().systemLiveBlocks());
+    }
+
+    /** Another thread frees (and resizes) a thread heap's large block through the shared allocator's index. */
+    @Test
+    void anyThreadFreesAndResizesAThreadHeapsLargeBlock() {
+        int live = ownSystemPath().liveCount();
+        MemorySegment big = allocator.allocate(3000);
+        MemorySegment other = allocator.allocate(5000);
+        LiveBlocks.fill(big, 8);
+        LiveBlocks.fill(other, 9);
+        MemorySegment[] moved = new MemorySegment[1];
+        assertNull(onOtherThread(() -> {
+            moved[0] = shared().reallocate(other, 9000); // another capacity step: a new block of the same heap
+            shared().free(big);
+        }));
+        assertEquals(live + 1, ownSystemPath().liveCount(), "the resized block stays the heap's");
+        LiveBlocks.assertPattern(moved[0].asSlice(0, 5000), 9);
+        assertInstanceOf(IllegalArgumentException.class, onOtherThread(() -> shared().free(big)),
+                "a second free from another thread is rejected");
+        assertBadSegment("already freed", () -> allocator.free(big));
+        assertNull(onOtherThread(() -> shared().freeAddress(moved[0].address())));
+        assertEquals(live, ownSystemPath().liveCount());
+        assertStillWorks();
+    }
+
+    /** The holder's resize of its own large block, through the thread heap and the shared allocator. */
+    @Test
+    void theHolderResizesItsLargeBlockInItsOwnPath() {
+        int live = ownSystemPath().liveCount();
+        MemorySegment big = allocator.allocate(1500);
+        LiveBlocks.fill(big, 12);
+        MemorySegment grown = allocator.reallocate(big, 20_000);
+        LiveBlocks.assertPattern(grown.asSlice(0, 1500), 12);
+        long address = shared().reallocateAddress(grown.address(), 40_000);
+        assertEquals(live + 1, ownSystemPath().liveCount());
+        assertBadSegment("stale segment", () -> allocator.reallocate(MemorySegment.ofAddress(address)
+                .reinterpret(40_000), 100));
+        long small = allocator.reallocateAddress(address, 100);
+        LiveBlocks.assertPattern(MemorySegment.ofAddress(small).reinterpret(100), 12);
+        assertEquals(live + 1, ownSystemPath().liveCount(), "as in pymalloc, a system block stays one");
+        allocator.freeAddress(small);
+        assertEquals(live, ownSystemPath().liveCount());
+    }
+
+    /**
+     * A thread heap's close leaves its large blocks live (freed later by anyone), its cache waits with its
+     * heap for the next thread heap, trim empties it, and the shared allocator's close frees whatever is
+     * left: every segment then inaccessible, nothing recorded.
+     */
+    @Test
+    void closeTrimAndTheSharedCloseReachEveryHeapsOwnPath() {
+        MemorySegment kept = allocator.allocate(4096);
+        MemorySegment cached = allocator.allocate(8192);
+        LiveBlocks.fill(kept, 21);
+        allocator.free(cached);
+        allocator.close();
+        LiveBlocks.assertPattern(kept, 21);
+        PyMalloc next = shared().threadHeap();
+        assertSame(cached, next.allocate(8192), "the adopted heap's cache serves the next thread heap");
+        next.free(cached);
+        shared().trim();
+        assertEquals(0, shared().stats().systemCachedBlocks());
+        assertThrows(IllegalStateException.class, () -> cached.get(ValueLayout.JAVA_BYTE, 0), "trimmed: closed");
+        int recorded = stripesOf().threadHeapSystemBlocks();
+        MemorySegment live = next.allocate(2048);
+        assertEquals(recorded + 1, stripesOf().threadHeapSystemBlocks());
+        Stripes stripes = stripesOf();
+        SharedAllocator closing = shared();
+        closing.close();
+        assertEquals(0, stripes.threadHeapSystemBlocks(), "close gave every block back");
+        assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> live.get(ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> next.allocate(2048));
+    }
+
+    /** Bad input to the own path's free: a heap segment, an address inside a block, one never allocated. */
+    @Test
+    void badFreesOfLargeBlocksAreRejectedAndChangeNothing() {
+        int live = ownSystemPath().liveCount();
+        MemorySegment big = allocator.allocate(1024);
+        LiveBlocks.fill(big, 30);
+        IllegalArgumentException heapSegment = assertThrows(IllegalArgumentException.class,
+                () -> allocator.free(MemorySegment.ofArray(new byte[2048])));
+        assertTrue(heapSegment.getMessage().contains("heap segment"), heapSegment.getMessage());
+        assertBadAddress(big.address() + 16, "never allocated", () -> allocator.freeAddress(big.address() + 16));
+        assertBadSegment("never allocated", () -> allocator.free(MemorySegment.ofAddress(big.address() + 64)
+                .reinterpret(64)));
+        assertInstanceOf(IllegalArgumentException.class,
+                onOtherThread(() -> shared().freeAddress(big.address() + 32)));
+        LiveBlocks.assertPattern(big, 30);
+        assertEquals(live + 1, ownSystemPath().liveCount());
+        allocator.free(big);
+    }
+
+    /** A memory limit counts a thread heap's large blocks; past it, its own cache is given back first. */
+    @Test
+    void aMemoryLimitCountsAThreadHeapsLargeBlocks() {
+        PyMalloc limited = PyMalloc.builder().shared(true).maxBytes(300_000).build();
+        sharedAllocators.add(limited);
+        PyMalloc heap = limited.threadHeap();
+        MemorySegment a = heap.allocate(150_000);
+        heap.free(a);
+        assertEquals(1, limited.stats().systemCachedBlocks());
+        MemorySegment b = heap.allocate(200_000); // fits only once the cached block is given back
+        assertEquals(0, limited.stats().systemCachedBlocks());
+        assertThrows(MemoryLimitError.class, () -> heap.allocate(200_000));
+        LiveBlocks.fill(b, 2);
+        LiveBlocks.assertPattern(b, 2);
+        heap.free(b);
+        assertEquals(0, limited.stats().systemLiveBlocks());
+        heap.close();
+    }
+
+    private Stripes stripesOf() {
+        return shared().stripesForTests();
+    }
+
     @Override
     protected boolean cachesFreedSystemBlocks() {
         return true;
