@@ -47,17 +47,14 @@ final class LockedSystemPath {
 
     /**
      * Frees the block at {@code address} if this path holds it live (checking {@code segment}, when not
-     * null, is its own); false, having changed nothing, if it does not (a thread heap's own block, or none).
+     * null, a native one, is its own); false, having changed nothing, if it does not (a thread heap's own
+     * block, or none).
      */
     boolean freeIfLive(MemorySegment segment, long address) {
         lock();
         try {
             checkOpen();
-            if (system.find(address) == null) {
-                return false;
-            }
-            system.free(blockOf(segment, address));
-            return true;
+            return system.freeIfLive(segment, address);
         } finally {
             unlock();
         }

@@ -14,11 +14,14 @@ import java.util.Objects;
  *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its heap: as owner, or lock,
  *                              or (another live thread owns it) that heap's RemoteFrees
  *  holder ──threadHeap()──► a Heap of its own among the {@link Stripes}, entered with no routing
+ *  any thread ──free(large block)──► the shared system path, else the index of thread heaps' own paths
+ *                                    ({@link SystemBlockOwners}) ─► that heap: as its holder, or its lock
  * </pre>
  *
  * <p>Each stripe is a complete pymalloc {@link Heap} with its own {@link StripeLock}, biased to the
  * platform thread that uses it; stripes keep no per-thread state, so dead threads leave nothing behind and
- * virtual threads cost nothing. The system path has its own lock ({@link LockedSystemPath}).
+ * virtual threads cost nothing. The system path has its own lock ({@link LockedSystemPath}); a thread
+ * heap's heap has a system path of its own, under the heap's guard.
  * {@link #stats()} holds every lock and keeps every owner out while it walks: even a snapshot taken under
  * load is consistent.
  */
@@ -366,8 +369,9 @@ final class SharedAllocator implements PyMalloc {
         }
         StripeLock.Owner owner = enter(heap, me);
         try {
-            SystemPath path = heap.systemPath();
-            path.free(LockedSystemPath.blockOf(path, segment, address));
+            if (!heap.systemPath().freeIfLive(segment, address)) { // freed meanwhile by another thread
+                throw SystemPath.notLive(segment, address);
+            }
         } finally {
             leave(heap, me, owner);
         }

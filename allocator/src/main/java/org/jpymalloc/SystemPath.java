@@ -205,15 +205,44 @@ final class SystemPath {
             throw notLive(segment, segment.address());
         }
         if (block.scope().scope() != segment.scope()) {
-            throw Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
-                    + " allocated later (the one it came from was already freed)");
+            throw stale(segment);
         }
         return block;
+    }
+
+    private static IllegalArgumentException stale(MemorySegment segment) {
+        return Checks.badSegment(segment, "is a stale segment: the system block now at this address was"
+                + " allocated later (the one it came from was already freed)");
     }
 
     /** Frees a live block: into the cache, or (confined, not cacheable, cache full) back to the C library. */
     void free(Block block) {
         untrack(block);
+        dispose(block);
+    }
+
+    /**
+     * Frees the live block at {@code address} if there is one, as {@link #free} does, with one probe of the
+     * live blocks instead of three: false, having changed nothing, if none is live there. {@code segment},
+     * when not null (the address API passes null), must be a native segment: a stale one of the block now
+     * at its address is rejected, the block left live.
+     */
+    boolean freeIfLive(MemorySegment segment, long address) {
+        Block block = live.remove(address);
+        if (block == null) {
+            return false;
+        }
+        if (segment != null && block.scope().scope() != segment.scope()) {
+            live.put(address, block);
+            throw stale(segment);
+        }
+        uncount(block);
+        dispose(block);
+        return true;
+    }
+
+    /** A block no longer live goes to the cache, or (confined, not cacheable, cache full) back to the C library. */
+    private void dispose(Block block) {
         if (cache == null || !cache.offer(block)) {
             release(block);
         }
@@ -353,6 +382,11 @@ final class SystemPath {
 
     private void untrack(Block block) {
         live.remove(block.address());
+        uncount(block);
+    }
+
+    /** Counts {@code block}, already out of the live blocks, no longer live. */
+    private void uncount(Block block) {
         liveBytes -= block.byteSize();
         liveCapacity -= block.capacity();
         usage.freed(block.byteSize());

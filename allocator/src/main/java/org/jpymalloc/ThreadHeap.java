@@ -18,9 +18,10 @@ import java.lang.invoke.VarHandle;
  * {@link RemoteFrees} stack, collected when a class needs a pool.
  *
  * <pre>
- *  holder ──allocate──► own heap, as owner (no lock)
+ *  holder ──allocate──► own heap, as owner (no lock); over the threshold, the heap's own system path, the same way
  *  holder ──free(own block)──► own heap, as owner;   free(any other block) ──► the shared allocator's free
  *  other  ──free(this heap's block)──► remote-free stack (or the heap's lock, the holder kept out)
+ *  other  ──free(this heap's large block)──► the shared allocator's index ─► the heap's lock, the holder kept out
  * </pre>
  *
  * <p>Blocks belong to the shared allocator: {@link #close()} leaves them live, and the heap (with its pools,
@@ -242,12 +243,7 @@ final class ThreadHeap implements PyMalloc {
             return false;
         }
         try {
-            SystemPath path = heap.systemPath();
-            if (path.find(address) == null) {
-                return false;
-            }
-            path.free(LockedSystemPath.blockOf(path, segment, address));
-            return true;
+            return (segment == null || segment.isNative()) && heap.systemPath().freeIfLive(segment, address);
         } finally {
             VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
