@@ -19,7 +19,7 @@ final class AllocatorSettings {
     LeakDetection.Listener leakListener;
     LeakDetection.AtClose atClose;
     long maxBytes = MemoryBudget.UNLIMITED;
-    /** -1: not set ({@link LockedSystemPath#DEFAULT_CACHE_BYTES}). */
+    /** -1: not set ({@link SystemBlockCache#DEFAULT_MAX_CACHED_BYTES}). */
     long systemBlockCache = -1;
     boolean debugHooks;
     boolean trackRequestedBytes;
@@ -40,7 +40,7 @@ final class AllocatorSettings {
         PyMalloc allocator = shared
                 ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, arenaPolicy, handles, budget,
                         trackRequestedBytes, Stripes.defaultBiasQuietOps(),
-                        systemBlockCache >= 0 ? systemBlockCache : LockedSystemPath.DEFAULT_CACHE_BYTES)
+                        systemBlockCache >= 0 ? systemBlockCache : SystemBlockCache.DEFAULT_MAX_CACHED_BYTES)
                 : new ConfinedAllocator(geometry, retention, arenaPolicy, handles, budget, trackRequestedBytes);
         if (debugHooks) {
             allocator = new DebugHooks(allocator, handles);

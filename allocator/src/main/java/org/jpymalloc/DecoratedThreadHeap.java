@@ -22,7 +22,7 @@ final class DecoratedThreadHeap implements PyMalloc {
         this.shared = shared;
         this.holder = Thread.currentThread();
         this.opener = holder;
-        shared.checkOpenForThreadHeap();
+        shared.checkOpenLocked();
     }
 
     @Override
@@ -124,7 +124,7 @@ final class DecoratedThreadHeap implements PyMalloc {
     @Override
     public void close() {
         checkHolder();
-        shared.checkOpenForThreadHeap();
+        shared.checkOpenLocked();
         holder = null;
     }
 

@@ -14,14 +14,16 @@ import java.util.Objects;
  *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its heap: as owner, or lock,
  *                              or (another live thread owns it) that heap's RemoteFrees
  *  holder ──threadHeap()──► a Heap of its own among the {@link Stripes}, entered with no routing
- *  any thread ──free(large block)──► the shared system path, else the index of thread heaps' own paths
- *                                    ({@link SystemBlockOwners}) ─► that heap: as its holder, or its lock
+ *  thread ──allocate(large)──► its stripe (or thread heap): as owner, or lock ─ the heap's own SystemPath
+ *  any thread ──free(large block)──► its own stripe's path, else the index ({@link SystemBlockOwners})
+ *                                    ─► the block's heap: as its owner, or under its lock
  * </pre>
  *
  * <p>Each stripe is a complete pymalloc {@link Heap} with its own {@link StripeLock}, biased to the
  * platform thread that uses it; stripes keep no per-thread state, so dead threads leave nothing behind and
- * virtual threads cost nothing. The system path has its own lock ({@link LockedSystemPath}); a thread
- * heap's heap has a system path of its own, under the heap's guard.
+ * virtual threads cost nothing. Each heap, stripe or thread heap, has a system path of its own for requests
+ * the pools do not serve, under the heap's guard (so a thread's large blocks take no lock shared with other
+ * threads either).
  * {@link #stats()} holds every lock and keeps every owner out while it walks: even a snapshot taken under
  * load is consistent.
  */
@@ -32,7 +34,6 @@ final class SharedAllocator implements PyMalloc {
     /** {@link Stripes#stripes()} and its index mask, held here so that routing need not load Stripes first. */
     private final Heap[] stripeHeaps;
     private final int stripeMask;
-    private final LockedSystemPath system;
     private final long threshold;
     private final long alignment;
     private final int alignmentShift;
@@ -53,11 +54,11 @@ final class SharedAllocator implements PyMalloc {
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
                     HandleSettings handles, MemoryBudget budget, boolean trackRequested, int biasQuietOps) {
         this(geometry, stripeCount, retention, policy, handles, budget, trackRequested, biasQuietOps,
-                LockedSystemPath.DEFAULT_CACHE_BYTES);
+                SystemBlockCache.DEFAULT_MAX_CACHED_BYTES);
     }
 
     /**
-     * {@code systemCacheBytes}: the most bytes of freed system blocks kept to serve again
+     * {@code systemCacheBytes}: the most bytes of freed system blocks each heap keeps to serve again
      * ({@link SystemBlockCache}).
      */
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
@@ -69,7 +70,6 @@ final class SharedAllocator implements PyMalloc {
                 systemCacheBytes);
         this.stripeHeaps = stripes.stripes();
         this.stripeMask = stripeHeaps.length - 1;
-        this.system = new LockedSystemPath(budget, geometry, systemCacheBytes);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
@@ -202,8 +202,16 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
+    /** A block the pools do not serve, from the calling thread's stripe's own system path. */
     MemorySegment allocateFromSystem(long byteSize, long byteAlignment, boolean zeroed) {
-        return system.allocate(byteSize, byteAlignment, zeroed);
+        Thread me = Thread.currentThread();
+        Heap heap = stripeOf(me);
+        StripeLock.Owner owner = enter(heap, me);
+        try {
+            return heap.systemPath().allocate(byteSize, byteAlignment, alignment, zeroed);
+        } finally {
+            leave(heap, me, owner);
+        }
     }
 
     @Override
@@ -352,20 +360,22 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * A block over the threshold (or no block at all): the shared system path's, else a thread heap's own
-     * path's, whose heap {@link Stripes#systemOwnerOf} names and whose guard is then taken (as its holder,
-     * or under its lock, keeping the holder out), else rejected.
+     * A block over the threshold (or no block at all): the caller's stripe's own system path's first (as
+     * its owner, no atomic instruction, when the stripe is biased to the caller), else the path of the heap
+     * {@link Stripes#systemOwnerOf} names, under its guard (as its owner, or under its lock, keeping the
+     * owner out), else rejected.
      */
     private void freeSystemBlock(MemorySegment segment, long address, Thread me) {
         if (segment != null) {
             Checks.requireNative(segment);
         }
-        if (system.freeIfLive(segment, address)) {
+        Heap mine = stripeOf(me);
+        if (freeInOwnPath(mine, segment, address, me)) {
             return;
         }
         Heap heap = stripes.systemOwnerOf(address);
         if (heap == null) {
-            throw SystemPath.notLive(segment, address);
+            throw notLive(segment, address);
         }
         StripeLock.Owner owner = enter(heap, me);
         try {
@@ -377,24 +387,42 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
-    /** The system paths' resize, for {@link SharedReallocation}: as {@link #freeSystemBlock} finds the block. */
+    /**
+     * Why no path holds the block: the allocator is closed ({@link IllegalStateException}, checked under a
+     * lock, as every call after close reports), or it is not a live block.
+     */
+    private RuntimeException notLive(MemorySegment segment, long address) {
+        checkOpenLocked();
+        return SystemPath.notLive(segment, address);
+    }
+
+    /** With {@code heap} entered as {@link #enter} does: frees the block if {@code heap}'s path holds it live. */
+    private boolean freeInOwnPath(Heap heap, MemorySegment segment, long address, Thread me) {
+        StripeLock.Owner owner = enter(heap, me);
+        try {
+            return heap.systemPath().freeIfLive(segment, address);
+        } finally {
+            leave(heap, me, owner);
+        }
+    }
+
+    /**
+     * The system paths' resize, for {@link SharedReallocation}: in the path of the block's heap
+     * ({@link Stripes#systemOwnerOf}), under its guard; the block stays that heap's.
+     */
     MemorySegment reallocateOnSystem(MemorySegment segment, long address, long newByteSize) {
         if (segment != null) {
             Checks.requireNative(segment);
         }
-        MemorySegment resized = system.reallocateIfLive(segment, address, newByteSize);
-        if (resized != null) {
-            return resized;
-        }
         Heap heap = stripes.systemOwnerOf(address);
         if (heap == null) {
-            throw SystemPath.notLive(segment, address);
+            throw notLive(segment, address);
         }
         Thread me = Thread.currentThread();
         StripeLock.Owner owner = enter(heap, me);
         try {
             SystemPath path = heap.systemPath();
-            return path.reallocate(LockedSystemPath.blockOf(path, segment, address), newByteSize);
+            return path.reallocate(path.liveBlock(segment, address), newByteSize);
         } finally {
             leave(heap, me, owner);
         }
@@ -427,9 +455,12 @@ final class SharedAllocator implements PyMalloc {
         return ThreadHeap.open(this, stripes);
     }
 
-    /** Throws if closed; for a decorated allocator's thread heap, which has no heap to check it by. */
-    void checkOpenForThreadHeap() {
-        system.checkOpenLocked(); // closed with every lock held, the system path's included
+    /** Throws if closed, checked under a lock (a decorated allocator's thread heap has no heap to check it by). */
+    void checkOpenLocked() {
+        Thread me = Thread.currentThread();
+        Heap first = stripeHeaps[0];
+        lockOpen(first, me); // closed is written with every heap's lock held
+        first.lock.unlock(me);
     }
 
     /** Heaps made for thread heaps, and how many wait as orphans; for tests. */
@@ -442,7 +473,7 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * A consistent snapshot: every stripe's lock and the system lock are held, and every stripe's owner
+     * A consistent snapshot: every heap's lock is held, and every heap's owner
      * kept out, during the walk (briefly stopping allocation), so the figures add up even under load.
      * After close: the snapshot taken then.
      */
@@ -455,7 +486,7 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            return StatsCollector.collect(stripes.all(), system.path());
+            return StatsCollector.collect(stripes.all());
         } finally {
             unlockAll();
         }
@@ -487,10 +518,9 @@ final class SharedAllocator implements PyMalloc {
         lockAll();
         try {
             checkOpen();
-            statsAtClose = StatsCollector.collect(stripes.all(), system.path());
+            statsAtClose = StatsCollector.collect(stripes.all());
             closed = true;
-            system.freeAllAndClose();
-            stripes.retireAll();
+            stripes.retireAll(); // every heap's arenas unmapped, its system blocks freed
         } finally {
             unlockAll();
         }
@@ -498,8 +528,8 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * Each stripe's retained arenas go back to the OS, under its lock with its owner kept out, and the
-     * system path's cached free blocks to the C library.
+     * Each heap's retained arenas go back to the OS, and its system path's cached free blocks to the C
+     * library, under its lock with its owner kept out.
      */
     @Override
     public void trim() {
@@ -508,7 +538,6 @@ final class SharedAllocator implements PyMalloc {
             heap.trim();
             heap.trimSystemCache();
         });
-        system.trim();
     }
 
     /** Checks every stripe's invariants, each under its lock with its owner kept out; for tests. */
@@ -529,17 +558,16 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * Every stripe held with its owner kept out, then the system lock (the one fixed order: no other path
-     * holds two locks, so no deadlock). Blocks other threads freed are collected first, unless closed:
-     * after close, a racing push may have left blocks of unmapped arenas, which must never be read.
+     * Every heap held with its owner kept out, in one fixed order (no other path holds two heaps, so no
+     * deadlock; the system-block index's lock is a leaf). Blocks other threads freed are collected first,
+     * unless closed: after close, a racing push may have left blocks of unmapped arenas, which must never be
+     * read.
      */
     private void lockAll() {
         stripes.lockAll(!closed);
-        system.lock();
     }
 
     private void unlockAll() {
-        system.unlock();
         stripes.unlockAll();
     }
 

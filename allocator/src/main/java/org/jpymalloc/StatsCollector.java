@@ -32,20 +32,29 @@ final class StatsCollector implements Heap.PoolVisitor {
         this.requested = new long[classes];
     }
 
+    /** A confined allocator's snapshot: its heap and its system path. */
     static MallocStats collect(Heap heap, SystemPath system) {
         return collect(java.util.List.of(heap), system);
     }
 
+    /** A shared allocator's snapshot: its heaps, each with a system path of its own ({@link Heap#systemPath()}). */
+    static MallocStats collect(List<Heap> heaps) {
+        return collect(heaps, null);
+    }
+
     /**
-     * One snapshot of several heaps sharing arena counters, with {@code system} and the heaps' own system
-     * paths (thread heaps'). The caller makes each walk safe (a shared allocator holds each heap's lock
-     * while it is walked).
+     * One snapshot of several heaps sharing arena counters, with {@code system} (null: none) and the heaps'
+     * own system paths. The caller makes each walk safe (a shared allocator holds each heap's lock while it
+     * is walked).
      */
-    static MallocStats collect(List<Heap> heaps, SystemPath system) {
+    private static MallocStats collect(List<Heap> heaps, SystemPath system) {
         StatsCollector collector = new StatsCollector(heaps.getFirst().geometry);
         java.util.Set<Usage> usages = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         List<SystemPath> systems = new ArrayList<>();
-        systems.add(system);
+        if (system != null) {
+            systems.add(system);
+            usages.add(system.usage());
+        }
         for (Heap heap : heaps) {
             collector.heap = heap;
             heap.visitPools(collector);
@@ -56,7 +65,6 @@ final class StatsCollector implements Heap.PoolVisitor {
                 systems.add(heap.systemPath());
             }
         }
-        usages.add(system.usage());
         return collector.snapshot(heaps.getFirst().counters(), systems, usages, heaps.getFirst().trackRequested);
     }
 

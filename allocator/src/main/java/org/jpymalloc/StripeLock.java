@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The lock of one stripe of a shared allocator, <em>biased</em> towards one owner thread. (Made with
- * {@code new StripeLock(-1)} it is never biased: the system path's lock, {@link LockedSystemPath}.)
+ * {@code new StripeLock(-1)} it is never biased: the leaf lock of {@link SystemBlockOwners}.)
  *
  * <p><b>The lock.</b> A test-and-test-and-set spin lock that spins briefly, then yields, then parks for a
  * microsecond at a time. A stripe's critical sections last tens of nanoseconds, so a waiter that parks

@@ -20,13 +20,13 @@ final class Stripes {
     private final ThreadHeaps threadHeaps;
     /** Which arena, of any stripe, owns an address: lock-free lookups for frees from any thread. */
     private final ArenaMap arenaMap;
-    /** Which thread heap's own system path holds a block over the threshold. */
+    /** Which heap's own system path holds a block over the threshold. */
     private final SystemBlockOwners systemOwners = new SystemBlockOwners();
 
     /**
      * {@code count} stripes (a power of two); {@code retention} and {@code policy} apply per heap; {@code biasQuietOps} is the
-     * owner-bias policy ({@link StripeLock#StripeLock(int)}); each thread heap's heap has a system path of
-     * its own, caching at most {@code systemCacheBytes} of freed blocks ({@link #newThreadHeapHeap}).
+     * owner-bias policy ({@link StripeLock#StripeLock(int)}); every heap has a system path of its own,
+     * caching at most {@code systemCacheBytes} of freed blocks ({@link #withSystemPath}).
      */
     Stripes(Geometry geometry, int count, ArenaRetention retention, ArenaPolicy policy, MemoryBudget budget,
             boolean trackRequested, int biasQuietOps, long systemCacheBytes) {
@@ -37,24 +37,20 @@ final class Stripes {
         ArenaCounters counters = new ArenaCounters(geometry);
         this.heaps = new Heap[count];
         for (int i = 0; i < count; i++) {
-            heaps[i] = new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters, retention, policy,
-                    budget, new Usage(), trackRequested);
+            heaps[i] = withSystemPath(new Heap(geometry, new StripeLock(biasQuietOps), arenaMap, counters,
+                    retention, policy, budget, new Usage(), trackRequested), budget, systemCacheBytes);
         }
-        this.threadHeaps = new ThreadHeaps(() -> newThreadHeapHeap(geometry, counters, retention, policy, budget,
-                trackRequested, systemCacheBytes));
+        this.threadHeaps = new ThreadHeaps(() -> withSystemPath(new Heap(geometry, StripeLock.pinnable(), arenaMap,
+                counters, retention, policy, budget, new Usage(), trackRequested), budget, systemCacheBytes));
     }
 
     /**
-     * A heap for thread heaps: a pinnable lock, and a system path of its own under the same guard, its blocks
-     * recorded in {@link #systemOwners} so that a free from any thread finds them, its cache bounded as the
-     * shared allocator's (docs/design.md, "Thread heaps").
+     * Gives {@code heap} a system path of its own, under the heap's guard, its blocks recorded in
+     * {@link #systemOwners} so that a free from any thread finds them, caching at most {@code cacheBytes}
+     * (docs/design.md, "Shared mode").
      */
-    private Heap newThreadHeapHeap(Geometry geometry, ArenaCounters counters, ArenaRetention retention,
-                                   ArenaPolicy policy, MemoryBudget budget, boolean trackRequested,
-                                   long systemCacheBytes) {
-        Heap heap = new Heap(geometry, StripeLock.pinnable(), arenaMap, counters, retention, policy, budget,
-                new Usage(), trackRequested);
-        heap.ownSystemPath(new SystemPath(budget, heap.usage, geometry.arenaSize(), systemCacheBytes,
+    private Heap withSystemPath(Heap heap, MemoryBudget budget, long cacheBytes) {
+        heap.ownSystemPath(new SystemPath(budget, heap.usage, heap.geometry.arenaSize(), cacheBytes,
                 ArenaRetention.DEFAULT_DECAY, systemOwners.sourceFor(heap)));
         return heap;
     }
@@ -84,8 +80,8 @@ final class Stripes {
         return systemOwners.heapOf(address);
     }
 
-    /** Blocks thread heaps' own system paths hold from the C library; for tests. */
-    int threadHeapSystemBlocks() {
+    /** Blocks the heaps' system paths hold from the C library, live or cached; for tests. */
+    int systemBlocksRecorded() {
         return systemOwners.size();
     }
 

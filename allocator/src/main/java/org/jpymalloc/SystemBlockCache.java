@@ -49,6 +49,12 @@ final class SystemBlockCache {
     /** Frees left before the clock is read again. */
     private int ticksLeft;
 
+    /**
+     * The default bound of each shared heap's cache of freed system blocks: 16 MiB, whatever the geometry,
+     * since what it holds is the program's large blocks, not arenas (docs/design.md, "Shared mode").
+     */
+    static final long DEFAULT_MAX_CACHED_BYTES = 16L << 20;
+
     /** Frees between two readings of the clock in an allocator's cache (see the class comment). */
     static final int CLOCK_TICKS = ArenaTable.DECAY_TICKS;
 

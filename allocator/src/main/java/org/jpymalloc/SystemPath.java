@@ -168,6 +168,18 @@ final class SystemPath {
         return address;
     }
 
+    /**
+     * The live block behind {@code segment} (a native one), or at {@code address} when it is null (the
+     * address API); an {@link IllegalArgumentException} saying why not.
+     */
+    Block liveBlock(MemorySegment segment, long address) {
+        if (segment == null) {
+            return blockAt(address);
+        }
+        Checks.requireNative(segment);
+        return blockOf(segment);
+    }
+
     /** The live block at {@code address}, or null if the system path did not hand it out. */
     Block find(long address) {
         return live.get(address);

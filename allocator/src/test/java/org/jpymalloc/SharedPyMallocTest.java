@@ -51,6 +51,38 @@ class SharedPyMallocTest extends AbstractPyMallocContractTest {
     }
 
     /**
+     * A thread's large blocks come from its stripe's own system path, go back to it when the thread frees
+     * them, and are found through the index when another thread does; a second free from either is refused.
+     */
+    @Test
+    void largeBlocksLiveInTheirStripesOwnPathAndAnyThreadFreesThem() {
+        SharedAllocator shared = (SharedAllocator) allocator;
+        SystemPath mine = shared.callersStripe().systemPath();
+        int live = mine.liveCount();
+        long statsLive = shared.stats().systemLiveBlocks();
+        MemorySegment kept = allocator.allocate(3000);
+        MemorySegment sent = allocator.allocate(1024);
+        LiveBlocks.fill(kept, 41);
+        assertEquals(live + 2, mine.liveCount());
+        assertEquals(statsLive + 2, shared.stats().systemLiveBlocks());
+        int cached = mine.cachedCount();
+        allocator.free(kept);
+        assertEquals(cached + 1, mine.cachedCount(), "the caller's own stripe keeps it to serve again");
+        assertSame(kept, allocator.allocate(3000), "and serves it again as it was");
+        assertNull(onOtherThread(() -> allocator.free(sent)));
+        assertEquals(live + 1, mine.liveCount(), "freed in its own stripe's path by another thread");
+        assertTrue(onOtherThread(() -> allocator.free(sent)) instanceof IllegalArgumentException);
+        assertBadSegment("already freed", () -> allocator.free(sent));
+        long[] moved = new long[1];
+        assertNull(onOtherThread(() -> moved[0] = allocator.reallocateAddress(kept.address(), 20_000)));
+        assertEquals(live + 1, mine.liveCount(), "resized by another thread, it stays in its heap's path");
+        LiveBlocks.assertPattern(MemorySegment.ofAddress(moved[0]).reinterpret(3000), 41);
+        allocator.freeAddress(moved[0]);
+        assertEquals(live, mine.liveCount());
+        assertEquals(statsLive, shared.stats().systemLiveBlocks());
+    }
+
+    /**
      * A free that misses its stripe's last arena finds the arena in the map and, as the stripe's owner,
      * remembers it for the next frees; a double free there is still refused.
      */

@@ -306,7 +306,7 @@ class SystemBlockCacheTest {
     @Test
     void theCacheHoldsAtMostItsBoundAndTrimAndCloseGiveItBack() {
         PyMalloc shared = PyMalloc.ofShared(Geometry.CPYTHON_3_9);
-        int fit = (int) (LockedSystemPath.DEFAULT_CACHE_BYTES / 229_376);
+        int fit = (int) (SystemBlockCache.DEFAULT_MAX_CACHED_BYTES / 229_376);
         MemorySegment[] blocks = new MemorySegment[fit + 2];
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = shared.allocate(200_000); // capacity 229,376
@@ -317,7 +317,7 @@ class SystemBlockCacheTest {
         MallocStats stats = shared.stats();
         assertEquals(fit, stats.systemCachedBlocks());
         assertEquals(fit * 229_376L, stats.systemHeldBytes());
-        assertTrue(stats.systemHeldBytes() <= LockedSystemPath.DEFAULT_CACHE_BYTES);
+        assertTrue(stats.systemHeldBytes() <= SystemBlockCache.DEFAULT_MAX_CACHED_BYTES);
         assertThrows(IllegalStateException.class, () -> blocks[fit + 1].get(ValueLayout.JAVA_BYTE, 0),
                 "released at once: the cache was full");
         blocks[fit - 1].get(ValueLayout.JAVA_BYTE, 0);

@@ -260,19 +260,19 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
     void theHoldersLargeBlocksComeFromAndGoBackToItsHeapsOwnPath() {
         int live = ownSystemPath().liveCount(); // the contract's bystanders hold some
         long sharedLive = shared().stats().systemLiveBlocks();
-        int recorded = stripesOf().threadHeapSystemBlocks();
+        int recorded = stripesOf().systemBlocksRecorded();
         MemorySegment big = allocator.allocate(1024);
         LiveBlocks.fill(big, 3);
         assertEquals(live + 1, ownSystemPath().liveCount());
         assertEquals(sharedLive + 1, shared().stats().systemLiveBlocks(), "the shared allocator's statistics cover it");
-        assertEquals(recorded + 1, stripesOf().threadHeapSystemBlocks(), "recorded as the heap's");
+        assertEquals(recorded + 1, stripesOf().systemBlocksRecorded(), "recorded as the heap's");
         int cached = ownSystemPath().cachedCount();
         allocator.free(big);
         assertEquals(live, ownSystemPath().liveCount());
         assertEquals(cached + 1, ownSystemPath().cachedCount());
         assertEquals(sharedLive, shared().stats().systemLiveBlocks());
         assertEquals(cached + 1, shared().stats().systemCachedBlocks());
-        assertEquals(recorded + 1, stripesOf().threadHeapSystemBlocks(), "a cached block stays recorded");
+        assertEquals(recorded + 1, stripesOf().systemBlocksRecorded(), "a cached block stays recorded");
         assertBadSegment("already freed", () -> allocator.free(big));
         assertBadAddress(big.address(), "already freed", () -> allocator.freeAddress(big.address()));
         assertSame(big, allocator.allocate(1024), "served again as it was, from the heap's own cache");
@@ -345,13 +345,13 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
         shared().trim();
         assertEquals(0, shared().stats().systemCachedBlocks());
         assertThrows(IllegalStateException.class, () -> cached.get(ValueLayout.JAVA_BYTE, 0), "trimmed: closed");
-        int recorded = stripesOf().threadHeapSystemBlocks();
+        int recorded = stripesOf().systemBlocksRecorded();
         MemorySegment live = next.allocate(2048);
-        assertEquals(recorded + 1, stripesOf().threadHeapSystemBlocks());
+        assertEquals(recorded + 1, stripesOf().systemBlocksRecorded());
         Stripes stripes = stripesOf();
         SharedAllocator closing = shared();
         closing.close();
-        assertEquals(0, stripes.threadHeapSystemBlocks(), "close gave every block back");
+        assertEquals(0, stripes.systemBlocksRecorded(), "close gave every block back");
         assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
         assertThrows(IllegalStateException.class, () -> live.get(ValueLayout.JAVA_BYTE, 0));
         assertThrows(IllegalStateException.class, () -> next.allocate(2048));
