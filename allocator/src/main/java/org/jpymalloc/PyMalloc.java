@@ -236,9 +236,10 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          * {@code close()}. Closing a shared scope is a handshake with every JVM thread (tens of
          * microseconds), which a free would otherwise pay; a cached block's old segments still reach its
          * memory, as a freed pool block's do (docs/safety.md). 0 turns the cache off: every free closes its
-         * block's scope. Default: 16 MiB. The bound is per path: the shared allocator's, and each thread
-         * heap's own ({@link PyMalloc#threadHeap()}), so up to this much per thread heap open at once (or
-         * waiting to be adopted). A confined allocator, whose scopes close cheaply, caches nothing.
+         * block's scope. Default: 16 MiB. The bound is per heap, since each heap of a shared allocator (each
+         * stripe, each thread heap: {@link PyMalloc#threadHeap()}) has a system path of its own: up to this
+         * much per heap that freed large blocks within the decay. A confined allocator, whose scopes close
+         * cheaply, caches nothing.
          *
          * @throws IllegalArgumentException if {@code maxBytes} is negative
          */

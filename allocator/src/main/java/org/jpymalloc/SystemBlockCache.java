@@ -18,8 +18,8 @@ import java.util.function.LongSupplier;
  * cache holds at most {@code maxCachedBytes} (a block freed beyond that is released at once), and a block
  * cached for {@code decayNanos} is released by the next sweep, which frees make at most once per half
  * decay (as retained arenas decay: {@link ArenaRetention}; an allocator that frees none keeps them until
- * {@link PyMalloc#trim()}). {@link #drain} empties it (trim, close, a memory limit). Not thread-safe: the
- * system path's lock guards it.
+ * {@link PyMalloc#trim()}). {@link #drain} empties it (trim, close, a memory limit). Not thread-safe: its
+ * heap's guard covers it, as it covers the heap's {@link SystemPath}.
  *
  * <p><b>The clock.</b> Only a free reads it (a cache that only serves does not grow), and only one free in
  * {@code clockTicks} ({@link #CLOCK_TICKS} in an allocator), for {@link ArenaTable#DECAY_TICKS}'s reason:

@@ -15,7 +15,9 @@ import java.lang.foreign.MemorySegment;
  * ownership and double frees are decided without touching the C library, and {@code close} can free
  * them all.
  *
- * <p>Not thread-safe: a shared allocator calls it under a lock of its own. In a shared allocator each
+ * <p>Not thread-safe: in a shared allocator each heap has one, used under the heap's guard (its owner's
+ * handshake or its lock), and its blocks come from a {@link Source} that records their heap for frees
+ * from other threads ({@link SystemBlockOwners}). In a shared allocator each
  * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads (tens of
  * microseconds): so a shared system path keeps freed blocks, scopes open, in a {@link SystemBlockCache} to
  * serve again, and closes a scope only when its block leaves the cache (trim, close, a memory limit,
