@@ -9,18 +9,13 @@ set -euo pipefail
 [ $# -ge 5 ] || { sed -n 2,8p "$0" >&2; exit 2; }
 before=$(git rev-parse --short "$1"); after=$(git rev-parse --short "$2"); rounds=$3; out=$4; shift 4
 work=$(mktemp -d /tmp/jmh-ab.XXXXXX)
-java="$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)"
-for build in before after; do
-  rev=$([ "$build" = before ] && echo "$before" || echo "$after")
-  git worktree add -q --detach "$work/$build" "$rev"
-  (cd "$work/$build" && mvn -q -B -o -DskipTests package) >&2
-  cp "$work/$build/allocator-bench/target/jpymalloc-bench.jar" "$work/$build.jar"
-  git worktree remove --force "$work/$build"
-done
+. "$(dirname "$0")/ab-jars.sh"
+ab_build_jars "$work" "$before" "$after"
+java=$(ab_java)
 for round in $(seq 1 "$rounds"); do
   for build in before after; do
     echo "round $round: $build" >&2
-    "${java:-java}" -jar "$work/$build.jar" "$@" -rf json -rff "$work/$build-$round.json" >&2
+    "$java" -jar "$work/$build.jar" "$@" -rf json -rff "$work/$build-$round.json" >&2
   done
 done
 python3 - "$work" "$before" "$after" "$rounds" "$out" <<'PY'

@@ -10,21 +10,16 @@ set -euo pipefail
 before=$(git rev-parse --short "$1"); after=$(git rev-parse --short "$2"); rounds=$3; out=$4
 allocators=${5:-jpymalloc,jpymalloc-threadheap,jpymalloc-shared,glibc,mimalloc}
 work=$(mktemp -d /tmp/replay-ab.XXXXXX)
-java="$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)"
-for build in before after; do
-  rev=$([ "$build" = before ] && echo "$before" || echo "$after")
-  git worktree add -q --detach "$work/$build" "$rev"
-  (cd "$work/$build" && mvn -q -B -o -DskipTests package) >&2
-  cp "$work/$build/allocator-bench/target/jpymalloc-bench.jar" "$work/$build.jar"
-  git worktree remove --force "$work/$build"
-done
+. "$(dirname "$0")/ab-jars.sh"
+ab_build_jars "$work" "$before" "$after"
+java=$(ab_java)
 traces="39:cpython-3.9:allocator-bench/traces/cpython-3.9-workload.jpmt.gz 312:cpython-3.10:allocator-bench/traces/cpython-3.12-workload.jpmt.gz"
 for round in $(seq 1 "$rounds"); do
   for build in before after; do
     for t in $traces; do
       IFS=: read -r name geometry file <<<"$t"
       echo "round $round: $build $name" >&2
-      "${java:-java}" --enable-native-access=ALL-UNNAMED -jar "$work/$build.jar" compare --runs=7 --warmups=3 \
+      "$java" --enable-native-access=ALL-UNNAMED -jar "$work/$build.jar" compare --runs=7 --warmups=3 \
         --json --no-progress --geometry="$geometry" --allocators="$allocators" "$file" > "$work/$build-$round-$name.json"
     done
   done
