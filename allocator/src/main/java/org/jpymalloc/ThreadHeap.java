@@ -213,9 +213,10 @@ final class ThreadHeap implements PyMalloc {
     }
 
     /**
-     * The holder's fast path: true if the block was a live block of its own heap and is now free; false,
-     * having changed nothing, for anything else (another heap's block, a system block, a bad address, the
-     * holder kept out), which the shared allocator's free then handles or rejects.
+     * The holder's fast path: true if the block was a live block of its own heap (its pools or its own
+     * system path) and is now free; false, having changed nothing, for anything else (another heap's
+     * block, a bad address, the holder kept out), which the shared allocator's free then handles or
+     * rejects. One handshake for either kind of block.
      */
     private boolean freeOwn(MemorySegment segment, long address) {
         StripeLock.Owner owner = bias;
@@ -224,7 +225,10 @@ final class ThreadHeap implements PyMalloc {
         }
         try {
             MappedArena arena = heap.arenaOf(address); // in: a miss that finds one of ours is remembered
-            return arena != null && arena.heap == heap && arena.mapped && (segment == null || arena.owns(segment))
+            if (arena == null) {
+                return freeOwnSystem(segment, address);
+            }
+            return arena.heap == heap && arena.mapped && (segment == null || arena.owns(segment))
                     && heap.free(arena, address);
         } finally {
             VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
@@ -233,34 +237,19 @@ final class ThreadHeap implements PyMalloc {
     }
 
     /**
-     * The holder's free of a block of its heap's own system path: true if it was one and is now free (or
-     * cached); false, having changed nothing, if the path does not hold it live, or the holder is kept out.
-     * A stale segment of an address the path holds is rejected here, as the shared free would.
+     * Inside the holder's handshake, for an address no arena holds: true if it was a live block of the
+     * heap's own system path and is now free (or cached); false, having changed nothing, if the path does
+     * not hold it live. A stale segment of an address the path holds is rejected here, as the shared free
+     * would. Out of line: the pools' free above stays small.
      */
     private boolean freeOwnSystem(MemorySegment segment, long address) {
-        StripeLock.Owner owner = bias;
-        if (owner == null || !lock.enterPinned(owner)) {
-            return false;
-        }
-        try {
-            return (segment == null || segment.isNative()) && heap.systemPath().freeIfLive(segment, address);
-        } finally {
-            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
-            owner.clearBusy();
-        }
+        return (segment == null || segment.isNative()) && heap.systemPath().freeIfLive(segment, address);
     }
 
-    /**
-     * Everything but the holder's fast path: the holder's own system block, else the shared allocator's
-     * routing and checks.
-     */
+    /** Everything but the holder's fast path: the shared allocator's routing and checks. */
     private void freeShared(MemorySegment segment, long address) {
-        Thread me = Thread.currentThread();
         if (holder == null) {
             throw closed();
-        }
-        if (me == holder && freeOwnSystem(segment, address)) {
-            return;
         }
         if (segment != null) {
             shared.free(segment);
