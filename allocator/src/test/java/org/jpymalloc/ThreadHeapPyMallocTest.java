@@ -307,6 +307,36 @@ class ThreadHeapPyMallocTest extends AbstractPyMallocContractTest {
         assertStillWorks();
     }
 
+    /**
+     * The holder frees, through its thread heap, large blocks its heap's path does not hold: its stripe's
+     * and a closed thread heap's. Each goes back to its own heap's path; a second free is refused.
+     */
+    @Test
+    void theHolderFreesOtherHeapsLargeBlocksThroughItsThreadHeap() {
+        int live = ownSystemPath().liveCount();
+        SystemPath stripePath = ((SharedAllocator) shared()).callersStripe().systemPath();
+        int stripeLive = stripePath.liveCount();
+        MemorySegment stripes = shared().allocate(2048);
+        MemorySegment[] theirs = new MemorySegment[1];
+        PyMalloc[] other = new PyMalloc[1];
+        assertNull(onOtherThread(() -> {
+            other[0] = shared().threadHeap();
+            theirs[0] = other[0].allocate(4096);
+            other[0].close(); // its blocks stay live, its heap waits to be adopted
+        }));
+        SystemPath otherPath = ((ThreadHeap) other[0]).heap().systemPath();
+        int otherLive = otherPath.liveCount();
+        assertEquals(stripeLive + 1, stripePath.liveCount());
+        allocator.free(stripes);
+        allocator.freeAddress(theirs[0].address());
+        assertEquals(stripeLive, stripePath.liveCount(), "back to the stripe's path");
+        assertEquals(otherLive - 1, otherPath.liveCount(), "back to the other thread heap's path");
+        assertEquals(live, ownSystemPath().liveCount(), "never the holder's");
+        assertBadSegment("already freed", () -> allocator.free(stripes));
+        assertBadAddress(theirs[0].address(), "already freed", () -> allocator.freeAddress(theirs[0].address()));
+        assertStillWorks();
+    }
+
     /** The holder's resize of its own large block, through the thread heap and the shared allocator. */
     @Test
     void theHolderResizesItsLargeBlockInItsOwnPath() {
