@@ -166,12 +166,15 @@ final class MappedArena implements ArenaView {
     }
 
     /**
-     * Whether {@code segment} was sliced from this arena: native, and of this arena's scope. Identity,
-     * as the JDK's scope objects are unique per lifetime (an {@code equals} call through the
-     * {@code Scope} interface would not inline on the hot path).
+     * Whether {@code segment} was sliced from this arena: of this arena's scope. Identity, as the JDK's
+     * scope objects are unique per lifetime (an {@code equals} call through the {@code Scope} interface
+     * would not inline on the hot path). That also proves the segment native: only a native segment can
+     * be given an arena's scope ({@code reinterpret}), and a slice keeps its parent's, so a heap segment
+     * at a block's address is never owned. No {@code isNative()} call: about 80 of the JIT's parse nodes
+     * on every free (docs/design.md, "Performance notes").
      */
     boolean owns(MemorySegment segment) {
-        return segment.isNative() && scope == segment.scope();
+        return scope == segment.scope();
     }
 
     boolean contains(long address) {
