@@ -37,11 +37,12 @@ final class AllocatorSettings {
                 leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener,
                 atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
         MemoryBudget budget = new MemoryBudget(maxBytes);
+        long systemCacheBytes = systemBlockCache >= 0 ? systemBlockCache : SystemBlockCache.DEFAULT_MAX_CACHED_BYTES;
         PyMalloc allocator = shared
                 ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, arenaPolicy, handles, budget,
-                        trackRequestedBytes, Stripes.defaultBiasQuietOps(),
-                        systemBlockCache >= 0 ? systemBlockCache : SystemBlockCache.DEFAULT_MAX_CACHED_BYTES)
-                : new ConfinedAllocator(geometry, retention, arenaPolicy, handles, budget, trackRequestedBytes);
+                        trackRequestedBytes, Stripes.defaultBiasQuietOps(), systemCacheBytes)
+                : new ConfinedAllocator(geometry, retention, arenaPolicy, handles, budget, trackRequestedBytes,
+                        systemCacheBytes);
         if (debugHooks) {
             allocator = new DebugHooks(allocator, handles);
         }

@@ -28,14 +28,21 @@ final class ConfinedAllocator implements PyMalloc {
     private volatile MallocStats published;
     private final HandleSettings handles;
 
+    /**
+     * {@code systemCacheBytes}: the most bytes of freed system blocks kept to serve again ({@link
+     * SystemBlockCache}); 0 keeps none, so that every free closes its block's scope.
+     */
     ConfinedAllocator(Geometry geometry, ArenaRetention retention, ArenaPolicy policy, HandleSettings handles,
-                      MemoryBudget budget, boolean trackRequested) {
+                      MemoryBudget budget, boolean trackRequested, long systemCacheBytes) {
         this.handles = Objects.requireNonNull(handles, "handles");
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         Usage usage = new Usage(); // one thread: the heap and the system path share exact peaks
         this.heap = new Heap(geometry, null, new ArenaMap(geometry), new ArenaCounters(geometry), retention, policy,
                 budget, usage, trackRequested);
-        this.system = new SystemPath(budget, usage);
+        this.system = systemCacheBytes > 0
+                ? new SystemPath(budget, usage, geometry.arenaSize(), systemCacheBytes, ArenaRetention.DEFAULT_DECAY,
+                        SystemPath.C_LIBRARY, false)
+                : new SystemPath(budget, usage);
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
@@ -223,6 +230,7 @@ final class ConfinedAllocator implements PyMalloc {
     public void trim() {
         checkAccess();
         heap.trim();
+        system.trimCache();
     }
 
     private void checkAccess() {

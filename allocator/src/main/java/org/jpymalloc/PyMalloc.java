@@ -230,16 +230,17 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
         }
 
         /**
-         * A shared allocator's cache of freed system-path blocks (requests over the small request threshold,
-         * up to an arena's size): at most {@code maxBytes} of them are kept, with their scopes, to serve
-         * again, each for about a second (released by a later free), or until {@link PyMalloc#trim()} or
-         * {@code close()}. Closing a shared scope is a handshake with every JVM thread (tens of
-         * microseconds), which a free would otherwise pay; a cached block's old segments still reach its
-         * memory, as a freed pool block's do (docs/safety.md). 0 turns the cache off: every free closes its
-         * block's scope. Default: 16 MiB. The bound is per heap, since each heap of a shared allocator (each
-         * stripe, each thread heap: {@link PyMalloc#threadHeap()}) has a system path of its own: up to this
-         * much per heap that freed large blocks within the decay. A confined allocator, whose scopes close
-         * cheaply, caches nothing.
+         * The cache of freed system-path blocks (requests over the small request threshold, up to an
+         * arena's size): at most {@code maxBytes} of them are kept, with their scopes, to serve again, each
+         * for about a second (released by a later free), or until {@link PyMalloc#trim()} or {@code
+         * close()}. A cached block is served again with no scope to make, no {@code malloc} and, at its
+         * free, no {@code free} and no scope to close (for a shared allocator a handshake with every JVM
+         * thread, tens of microseconds); a cached block's old segments still reach its memory, as a freed
+         * pool block's do (docs/safety.md). 0 turns the cache off: every free closes its block's scope, so
+         * that a stale segment of a large block throws at once. Default: 16 MiB, confined or shared. The
+         * bound is per heap, since each heap of a shared allocator (each stripe, each thread heap: {@link
+         * PyMalloc#threadHeap()}) has a system path of its own: up to this much per heap that freed large
+         * blocks within the decay.
          *
          * @throws IllegalArgumentException if {@code maxBytes} is negative
          */

@@ -51,7 +51,7 @@ final class Stripes {
      */
     private Heap withSystemPath(Heap heap, MemoryBudget budget, long cacheBytes) {
         heap.ownSystemPath(new SystemPath(budget, heap.usage, heap.geometry.arenaSize(), cacheBytes,
-                ArenaRetention.DEFAULT_DECAY, systemOwners.sourceFor(heap)));
+                ArenaRetention.DEFAULT_DECAY, systemOwners.sourceFor(heap), true));
         return heap;
     }
 

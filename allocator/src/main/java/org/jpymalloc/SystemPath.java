@@ -19,20 +19,21 @@ import java.lang.foreign.MemorySegment;
  * handshake or its lock), and its blocks come from a {@link Source} that records their heap for frees
  * from other threads ({@link SystemBlockOwners}). In a shared allocator each
  * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads (tens of
- * microseconds): so a shared system path keeps freed blocks, scopes open, in a {@link SystemBlockCache} to
- * serve again, and closes a scope only when its block leaves the cache (trim, close, a memory limit,
- * the cache full, the decay).
- * Its blocks are asked of the C library at the cache's rounded {@link SystemBlockCache#capacityFor
- * capacities}; a confined one asks for the bytes requested and closes each scope at free.
+ * microseconds); in a confined one, a confined {@link Arena}. Either way a path keeps freed blocks, scopes
+ * open, in a {@link SystemBlockCache} to serve again (a cached block is served without a scope to make or
+ * close, a {@code malloc} or a {@code free}), and closes a scope only when its block leaves the cache
+ * (trim, close, a memory limit, the cache full, the decay). Its blocks are asked of the C library at the
+ * cache's rounded {@link SystemBlockCache#capacityFor capacities}. A path without a cache
+ * ({@code systemBlockCache(0)}) asks for the bytes requested and closes each scope at free.
  */
 final class SystemPath {
 
     /**
      * A system block: the bytes asked for, its alignment, the scope its segments belong to, the bytes the
-     * C library was asked for ({@code capacity}: at least {@code byteSize}), and, in a path that caches
-     * (shared), the segment handed out for it: a cached block served again for the same size and
+     * C library was asked for ({@code capacity}: at least {@code byteSize}), and, in a path that caches,
+     * the segment handed out for it: a cached block served again for the same size and
      * alignment is handed out as it was, segment and all, so nothing is allocated on the Java heap. A
-     * confined path keeps no segment (null): one the caller's code does not keep need not be allocated.
+     * path without a cache keeps no segment (null): one the caller's code does not keep need not be allocated.
      */
     record Block(long address, long byteSize, long byteAlignment, Arena scope, long capacity, MemorySegment segment) {
 
@@ -77,37 +78,38 @@ final class SystemPath {
     private final MemoryBudget budget;
     private final Source source;
     private final Usage usage;
-    /**
-     * Freed blocks kept to serve again (shared: a scope's close is a handshake); null when confined, which
-     * is also what tells the two apart.
-     */
+    /** Freed blocks kept to serve again; null if this path keeps none (every scope closes at free). */
     private final SystemBlockCache cache;
+    /** Whether block scopes are shared JDK arenas (a shared allocator's) rather than confined ones. */
+    private final boolean sharedScopes;
     private final AddressMap<Block> live = new AddressMap<>();
     private long liveBytes;
     private long liveCapacity;
     private long peakLiveBytes;
     private long totalAllocations;
 
-    /** A confined allocator's system path: confined scopes, each closed at free. */
+    /** A confined system path that keeps nothing: confined scopes, each closed at free. */
     SystemPath(MemoryBudget budget, Usage usage) {
         this.budget = budget;
         this.usage = usage;
         this.source = C_LIBRARY;
         this.cache = null;
+        this.sharedScopes = false;
     }
 
     /**
-     * A shared system path caching freed blocks of up to {@code maxBlockBytes}, at most {@code
-     * maxCachedBytes} of them, each for at most {@code decay} ({@link SystemBlockCache}); its blocks come
-     * from {@code source}.
+     * A system path caching freed blocks of up to {@code maxBlockBytes}, at most {@code maxCachedBytes} of
+     * them, each for at most {@code decay} ({@link SystemBlockCache}); its blocks come from {@code source},
+     * each with a scope of its own, shared ({@code sharedScopes}) or confined to the calling thread.
      */
     SystemPath(MemoryBudget budget, Usage usage, long maxBlockBytes, long maxCachedBytes, java.time.Duration decay,
-               Source source) {
+               Source source, boolean sharedScopes) {
         this.budget = budget;
         this.usage = usage;
         this.source = source;
         this.cache = new SystemBlockCache(maxBlockBytes, maxCachedBytes, decay.toNanos(), System::nanoTime,
                 SystemBlockCache.CLOCK_TICKS, this::release);
+        this.sharedScopes = sharedScopes;
     }
 
     /**
@@ -154,7 +156,7 @@ final class SystemPath {
     }
 
     private Arena newScope() {
-        return cache != null ? Arena.ofShared() : Arena.ofConfined();
+        return sharedScopes ? Arena.ofShared() : Arena.ofConfined();
     }
 
     /** {@code malloc}, {@code calloc} or {@code posix_memalign} ({@code malloc(1)} for 0 bytes); 0 on failure. */
@@ -229,7 +231,7 @@ final class SystemPath {
                 + " allocated later (the one it came from was already freed)");
     }
 
-    /** Frees a live block: into the cache, or (confined, not cacheable, cache full) back to the C library. */
+    /** Frees a live block: into the cache, or (no cache, not cacheable, cache full) back to the C library. */
     void free(Block block) {
         untrack(block);
         dispose(block);
@@ -255,7 +257,7 @@ final class SystemPath {
         return true;
     }
 
-    /** A block no longer live goes to the cache, or (confined, not cacheable, cache full) back to the C library. */
+    /** A block no longer live goes to the cache, or (no cache, not cacheable, cache full) back to the C library. */
     private void dispose(Block block) {
         if (cache == null || !cache.offer(block)) {
             release(block);
@@ -284,8 +286,7 @@ final class SystemPath {
      * the contents copied, then the old block's scope closed, and only then its memory freed. So no
      * segment of the old block, in any thread, can reach memory the C library already took back (with
      * {@code realloc} the memory could go back first). On failure the old block and its segments stay
-     * valid. On success, without a cache (confined), the old block's segments are invalidated; with one
-     * (shared), a new size of the block's own capacity step keeps the block where it is, as pymalloc keeps
+     * valid. On success, without a cache, the old block's segments are invalidated; with one, a new size of the block's own capacity step keeps the block where it is, as pymalloc keeps
      * a pool block that still fits (its old segments stay valid, with their old size), and otherwise the
      * old block goes to the cache like any freed block.
      */

@@ -18,6 +18,11 @@ class ConfinedPyMallocTest extends AbstractPyMallocContractTest {
         ((ConfinedAllocator) allocator).checkInvariants();
     }
 
+    @Override
+    protected boolean cachesFreedSystemBlocks() {
+        return true;
+    }
+
     @Test
     void callsFromAnotherThreadThrowWrongThreadException() {
         MemorySegment s = allocator.allocate(32);

@@ -60,8 +60,27 @@ class MemoryLimitTest {
     }
 
     @Test
+    void cachedSystemBlocksCountByTheirCapacityAndGoBackWhenARequestNeedsTheRoom() {
+        try (PyMalloc heap = PyMalloc.builder().maxBytes(15_000).build()) {
+            MemorySegment big = heap.allocate(6_000); // asked of the C library at its step's 6,144 bytes
+            MemoryLimitError full = assertThrows(MemoryLimitError.class, () -> heap.allocate(9_000));
+            assertEquals(10_240, full.needed(), "9,000 rounds up to its step");
+            assertEquals(6_144, full.inUse());
+            heap.free(big);
+            assertEquals(1, heap.stats().systemCachedBlocks());
+            assertEquals(6_144, heap.stats().systemHeldBytes(), "the cached block is still held");
+            MemorySegment bigger = heap.allocate(9_000); // 6,144 + 10,240 > 15,000: the cached block goes first
+            assertEquals(0, heap.stats().systemCachedBlocks());
+            assertEquals(10_240, heap.stats().systemHeldBytes());
+            assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0), "its scope closed");
+            bigger.set(ValueLayout.JAVA_LONG, 8_992, 7L);
+            heap.free(bigger);
+        }
+    }
+
+    @Test
     void systemBlocksAndReallocationsCountByTheirBytes() {
-        try (PyMalloc heap = PyMalloc.builder().maxBytes(10_000).build()) {
+        try (PyMalloc heap = PyMalloc.builder().maxBytes(10_000).systemBlockCache(0).build()) {
             MemorySegment big = heap.allocate(6_000);
             big.set(ValueLayout.JAVA_INT, 0, 42);
             MemoryLimitError grow = assertThrows(MemoryLimitError.class, () -> heap.reallocate(big, 12_000));

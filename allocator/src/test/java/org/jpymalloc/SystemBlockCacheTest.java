@@ -368,10 +368,23 @@ class SystemBlockCacheTest {
             assertThrows(IllegalStateException.class, () -> over.get(ValueLayout.JAVA_BYTE, 0));
             fits.get(ValueLayout.JAVA_BYTE, 0);
         }
-        try (PyMalloc confined = PyMalloc.builder().systemBlockCache(1 << 20).build()) {
+        try (PyMalloc confined = PyMalloc.ofConfined()) {
             MemorySegment big = confined.allocate(1000);
             confined.free(big);
-            assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0), "confined: no cache");
+            big.get(ValueLayout.JAVA_BYTE, 0); // cached, as a shared allocator's: still the allocator's memory
+            assertEquals(1, confined.stats().systemCachedBlocks());
+            MemorySegment again = confined.allocate(1000);
+            assertSame(big, again, "served again, segment and all");
+            confined.free(again);
+            confined.trim();
+            assertEquals(0, confined.stats().systemCachedBlocks());
+            assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0), "trim closed its scope");
+        }
+        try (PyMalloc confinedOff = PyMalloc.builder().systemBlockCache(0).build()) {
+            MemorySegment big = confinedOff.allocate(1000);
+            confinedOff.free(big);
+            assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0), "confined, no cache");
+            assertEquals(0, confinedOff.stats().systemHeldBytes());
         }
     }
 }

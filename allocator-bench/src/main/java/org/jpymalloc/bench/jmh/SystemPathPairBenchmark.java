@@ -17,11 +17,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * Question: what does an allocate, write one long, free round trip cost above the small request
  * threshold, where pymalloc hands requests to {@code malloc} (jpymalloc's system path)?
  *
- * <p>The confined allocator gives each block a confined scope and closes it at free; a shared allocator
- * (called directly, or through a thread heap) keeps freed blocks with their scopes to serve again
- * ({@code systemBlockCache}, default 16 MiB), since closing a shared scope is a handshake with every JVM
- * thread; {@code jpymallocSharedNoCache} turns that cache off ({@code systemBlockCache(0)}), as a
- * shared allocator was before it. glibc and mimalloc through critical downcalls, wrapped in a segment of
+ * <p>Every allocator keeps freed blocks with their scopes to serve again ({@code systemBlockCache},
+ * default 16 MiB): the confined one, a shared one called directly, and a thread heap. The {@code NoCache}
+ * rows turn that cache off ({@code systemBlockCache(0)}): each block then gets a scope of its own, closed
+ * at free, and for a shared allocator that close is a handshake with every JVM thread. glibc and mimalloc through critical downcalls, wrapped in a segment of
  * the size. The bodies repeat for the reason {@link AllocFreePairBenchmark} gives: the same call shape
  * for every peer.
  */
@@ -32,6 +31,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     public int size;
 
     private PyMalloc confined;
+    private PyMalloc confinedNoCache;
     private PyMalloc shared;
     private PyMalloc threadHeap;
     private PyMalloc sharedNoCache;
@@ -44,6 +44,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     @Setup(Level.Trial)
     public void setUp() {
         confined = PyMalloc.ofConfined();
+        confinedNoCache = PyMalloc.builder().systemBlockCache(0).build();
         shared = PyMalloc.ofShared();
         threadHeap = shared.threadHeap(); // JMH sets a thread-scoped state up on the thread that uses it
         sharedNoCache = PyMalloc.builder().shared(true).systemBlockCache(0).build();
@@ -54,6 +55,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     @TearDown(Level.Trial)
     public void tearDown() {
         confined.close();
+        confinedNoCache.close();
         threadHeap.close();
         shared.close();
         sharedNoCache.close();
@@ -64,6 +66,14 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
         MemorySegment s = confined.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
         confined.free(s);
+        return s.address();
+    }
+
+    @Benchmark
+    public long jpymallocNoCache() {
+        MemorySegment s = confinedNoCache.allocate(size);
+        s.set(ValueLayout.JAVA_LONG, 0, ++counter);
+        confinedNoCache.free(s);
         return s.address();
     }
 
