@@ -19,7 +19,7 @@ final class AllocatorSettings {
     LeakDetection.Listener leakListener;
     LeakDetection.AtClose atClose;
     long maxBytes = MemoryBudget.UNLIMITED;
-    /** -1: not set ({@link SystemBlockCache#DEFAULT_MAX_CACHED_BYTES}). */
+    /** -1: not set (shared: {@link SystemBlockCache#DEFAULT_MAX_CACHED_BYTES}; confined: none). */
     long systemBlockCache = -1;
     boolean debugHooks;
     boolean trackRequestedBytes;
@@ -37,12 +37,12 @@ final class AllocatorSettings {
                 leakDetection != null ? leakDetection : LeakDetection.Level.fromSystemProperty(), leakListener,
                 atClose != null ? atClose : LeakDetection.AtClose.fromSystemProperty());
         MemoryBudget budget = new MemoryBudget(maxBytes);
-        long systemCacheBytes = systemBlockCache >= 0 ? systemBlockCache : SystemBlockCache.DEFAULT_MAX_CACHED_BYTES;
         PyMalloc allocator = shared
                 ? new SharedAllocator(geometry, Stripes.defaultCount(), retention, arenaPolicy, handles, budget,
-                        trackRequestedBytes, Stripes.defaultBiasQuietOps(), systemCacheBytes)
+                        trackRequestedBytes, Stripes.defaultBiasQuietOps(),
+                        systemBlockCache >= 0 ? systemBlockCache : SystemBlockCache.DEFAULT_MAX_CACHED_BYTES)
                 : new ConfinedAllocator(geometry, retention, arenaPolicy, handles, budget, trackRequestedBytes,
-                        systemCacheBytes);
+                        Math.max(systemBlockCache, 0));
         if (debugHooks) {
             allocator = new DebugHooks(allocator, handles);
         }

@@ -236,9 +236,15 @@ public sealed interface PyMalloc extends SegmentAllocator, AutoCloseable
          * close()}. A cached block is served again with no scope to make, no {@code malloc} and, at its
          * free, no {@code free} and no scope to close (for a shared allocator a handshake with every JVM
          * thread, tens of microseconds); a cached block's old segments still reach its memory, as a freed
-         * pool block's do (docs/safety.md). 0 turns the cache off: every free closes its block's scope, so
-         * that a stale segment of a large block throws at once. Default: 16 MiB, confined or shared. The
-         * bound is per heap, since each heap of a shared allocator (each stripe, each thread heap: {@link
+         * pool block's do (docs/safety.md). Blocks are then asked of the C library at rounded capacities
+         * (four steps per power of two, at most a quarter more), so that a cached block serves any request
+         * of its step. 0 turns the cache off: each block is asked for at its size, and every free closes
+         * its block's scope, so that a stale segment of a large block throws at once, and gives its memory
+         * back. Default: 16 MiB for a shared allocator; none for a confined one, which then passes large
+         * blocks to the C library as CPython does (set it on a confined allocator whose program frees and
+         * allocates many blocks over the threshold: its pair at 1 KiB takes about 0.4x the time, for up to
+         * this many bytes more at the peak; docs/benchmarks.md, "The system path alone"). The bound is per
+         * heap, since each heap of a shared allocator (each stripe, each thread heap: {@link
          * PyMalloc#threadHeap()}) has a system path of its own: up to this much per heap that freed large
          * blocks within the decay.
          *

@@ -18,11 +18,6 @@ class ConfinedPyMallocTest extends AbstractPyMallocContractTest {
         ((ConfinedAllocator) allocator).checkInvariants();
     }
 
-    @Override
-    protected boolean cachesFreedSystemBlocks() {
-        return true;
-    }
-
     @Test
     void callsFromAnotherThreadThrowWrongThreadException() {
         MemorySegment s = allocator.allocate(32);

@@ -61,7 +61,7 @@ class MemoryLimitTest {
 
     @Test
     void cachedSystemBlocksCountByTheirCapacityAndGoBackWhenARequestNeedsTheRoom() {
-        try (PyMalloc heap = PyMalloc.builder().maxBytes(15_000).build()) {
+        try (PyMalloc heap = PyMalloc.builder().maxBytes(15_000).systemBlockCache(1 << 20).build()) {
             MemorySegment big = heap.allocate(6_000); // asked of the C library at its step's 6,144 bytes
             MemoryLimitError full = assertThrows(MemoryLimitError.class, () -> heap.allocate(9_000));
             assertEquals(10_240, full.needed(), "9,000 rounds up to its step");
@@ -80,7 +80,7 @@ class MemoryLimitTest {
 
     @Test
     void systemBlocksAndReallocationsCountByTheirBytes() {
-        try (PyMalloc heap = PyMalloc.builder().maxBytes(10_000).systemBlockCache(0).build()) {
+        try (PyMalloc heap = PyMalloc.builder().maxBytes(10_000).build()) {
             MemorySegment big = heap.allocate(6_000);
             big.set(ValueLayout.JAVA_INT, 0, 42);
             MemoryLimitError grow = assertThrows(MemoryLimitError.class, () -> heap.reallocate(big, 12_000));

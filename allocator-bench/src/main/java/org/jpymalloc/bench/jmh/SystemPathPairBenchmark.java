@@ -17,11 +17,12 @@ import org.openjdk.jmh.annotations.TearDown;
  * Question: what does an allocate, write one long, free round trip cost above the small request
  * threshold, where pymalloc hands requests to {@code malloc} (jpymalloc's system path)?
  *
- * <p>Every allocator keeps freed blocks with their scopes to serve again ({@code systemBlockCache},
- * default 16 MiB): the confined one, a shared one called directly, and a thread heap. The {@code NoCache}
- * rows turn that cache off ({@code systemBlockCache(0)}): each block then gets a scope of its own, closed
- * at free, and for a shared allocator that close is a handshake with every JVM thread. glibc and mimalloc through critical downcalls, wrapped in a segment of
- * the size. The bodies repeat for the reason {@link AllocFreePairBenchmark} gives: the same call shape
+ * <p>A confined allocator by default gives each block a confined scope and closes it at free, as CPython
+ * passes large blocks to {@code malloc}; {@code jpymallocCached} sets {@code systemBlockCache(16 MiB)} on
+ * one, so that freed blocks are kept with their scopes to serve again. A shared allocator (called
+ * directly, or through a thread heap) does that by default, since closing a shared scope is a handshake
+ * with every JVM thread; {@code jpymallocSharedNoCache} turns its cache off ({@code systemBlockCache(0)}).
+ * glibc and mimalloc through critical downcalls, wrapped in a segment of the size. The bodies repeat for the reason {@link AllocFreePairBenchmark} gives: the same call shape
  * for every peer.
  */
 @State(Scope.Thread)
@@ -31,7 +32,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     public int size;
 
     private PyMalloc confined;
-    private PyMalloc confinedNoCache;
+    private PyMalloc confinedCached;
     private PyMalloc shared;
     private PyMalloc threadHeap;
     private PyMalloc sharedNoCache;
@@ -44,7 +45,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     @Setup(Level.Trial)
     public void setUp() {
         confined = PyMalloc.ofConfined();
-        confinedNoCache = PyMalloc.builder().systemBlockCache(0).build();
+        confinedCached = PyMalloc.builder().systemBlockCache(16 << 20).build();
         shared = PyMalloc.ofShared();
         threadHeap = shared.threadHeap(); // JMH sets a thread-scoped state up on the thread that uses it
         sharedNoCache = PyMalloc.builder().shared(true).systemBlockCache(0).build();
@@ -55,7 +56,7 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     @TearDown(Level.Trial)
     public void tearDown() {
         confined.close();
-        confinedNoCache.close();
+        confinedCached.close();
         threadHeap.close();
         shared.close();
         sharedNoCache.close();
@@ -70,10 +71,10 @@ public class SystemPathPairBenchmark extends BenchmarkDefaults {
     }
 
     @Benchmark
-    public long jpymallocNoCache() {
-        MemorySegment s = confinedNoCache.allocate(size);
+    public long jpymallocCached() {
+        MemorySegment s = confinedCached.allocate(size);
         s.set(ValueLayout.JAVA_LONG, 0, ++counter);
-        confinedNoCache.free(s);
+        confinedCached.free(s);
         return s.address();
     }
 
