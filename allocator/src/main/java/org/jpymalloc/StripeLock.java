@@ -41,7 +41,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Pinned.</b> The lock of a thread heap ({@link ThreadHeap}) is biased to the thread that holds the
  * thread heap, by {@link #pin}, whether platform or virtual, and never revoked: another thread that takes
  * the lock keeps the owner out only while it holds it, as statistics do. The bias ends when the thread heap
- * closes ({@link #unpin}) or its owner dies.
+ * closes ({@link #unpin}) or its owner dies. The flag that keeps the owner out is raised and lowered in
+ * the owner's {@link Owner} as well ({@code excluded}, beside {@code busy}), so that the holder's way in
+ * ({@link Owner#enterPinned}) reads its own record only, not the lock.
  */
 final class StripeLock {
 
@@ -127,25 +129,12 @@ final class StripeLock {
         }
     }
 
-    /** Under the lock: the bias {@link #pin} set, for {@link #enterPinned}; null if none. */
-    Owner pinnedBias() {
-        return owner == Owner.NONE ? null : owner;
-    }
-
     /**
-     * The holder's way into a pinned stripe, with the {@link Owner} {@link #pin} answered it: true if in
-     * (leave with {@link Owner#exit()}), false if someone keeps it out (then take {@link #lock}). Leaner
-     * than {@link #enterAsOwner}: only the holder calls it, and its bias changes only by its own hand
-     * ({@link #unpin}) or when retired, which raises {@code excluding} for good.
+     * Under the lock: the bias {@link #pin} set, for {@link Owner#enterPinned}; without one (no {@code
+     * membarrier}, or retired), an owner record that is kept out for good, so the holder always locks.
      */
-    boolean enterPinned(Owner bias) {
-        bias.busy = 1;
-        VarHandle.releaseFence(); // as in enterAsOwner: the load below stays below the store
-        if (excluding != 0) { // volatile: an excluder that has left published its writes to the heap
-            bias.exit();
-            return false;
-        }
-        return true;
+    Owner pinnedBias() {
+        return owner == Owner.NONE ? Owner.keptOut() : owner;
     }
 
     /** With the lock held by the owner: ends the bias (the thread heap closes). */
@@ -201,7 +190,7 @@ final class StripeLock {
             owner = Owner.NONE;
             opsUntilBias = quietOps;
             revocations++;
-            EXCLUDING.setRelease(this, 0);
+            lowerExcluding();
         } else {
             // Adopted: a dead thread runs nothing, and everything it did happens-before isAlive() == false.
             owner = Owner.NONE;
@@ -213,7 +202,7 @@ final class StripeLock {
         if (holderExcludes) {
             holderExcludes = false;
             if (!retired) {
-                EXCLUDING.setRelease(this, 0);
+                lowerExcluding();
             }
         } else if (owner == Owner.NONE && opsUntilBias >= 0 && !retired) {
             if (opsUntilBias > 0) {
@@ -236,7 +225,7 @@ final class StripeLock {
         if (owner == Owner.NONE) {
             return false;
         }
-        EXCLUDING.setVolatile(this, 1);
+        raiseExcluding();
         return true;
     }
 
@@ -260,7 +249,7 @@ final class StripeLock {
     /** Releases a lock taken by {@link #acquireExcludingOwner()}; the owner may enter again. */
     void releaseExcludingOwner() {
         if (!retired) {
-            EXCLUDING.setRelease(this, 0);
+            lowerExcluding();
         }
         STATE.setRelease(this, 0);
     }
@@ -268,8 +257,8 @@ final class StripeLock {
     /** Under {@link #acquireExcludingOwner()}: no owner ever again (the allocator is closing). */
     void retire() {
         retired = true;
+        raiseExcluding(); // the owner's record too: a thread heap's holder still holds it
         owner = Owner.NONE;
-        EXCLUDING.setVolatile(this, 1);
     }
 
     /**
@@ -291,9 +280,27 @@ final class StripeLock {
     }
 
     private void keepOwnerOut() {
-        EXCLUDING.setVolatile(this, 1);
+        raiseExcluding();
         NativeMemory.processBarrier();
         awaitOwnerIdle();
+    }
+
+    /** Raises the flag that keeps the owner out, in the lock and in the owner's record. */
+    private void raiseExcluding() {
+        EXCLUDING.setVolatile(this, 1);
+        Owner bias = owner;
+        if (bias != Owner.NONE) {
+            OwnerBusy.EXCLUDED.setVolatile(bias, 1);
+        }
+    }
+
+    /** Lowers it again (release: the owner that sees it low sees everything done meanwhile). */
+    private void lowerExcluding() {
+        Owner bias = owner;
+        if (bias != Owner.NONE) {
+            OwnerBusy.EXCLUDED.setRelease(bias, 0);
+        }
+        EXCLUDING.setRelease(this, 0);
     }
 
     private void acquire() {
@@ -337,6 +344,30 @@ final class StripeLock {
             this.thread = thread;
         }
 
+        /** A record whose owner is kept out for good: {@link #enterPinned} always answers false. */
+        static Owner keptOut() {
+            Owner never = new Owner(null);
+            never.excluded = 1;
+            return never;
+        }
+
+        /**
+         * A thread heap holder's way in (its lock pinned to it, {@link #pin}): true if in (leave with
+         * {@code VarHandle.releaseFence(); clearBusy()}), false if someone keeps it out (then take {@link
+         * #lock}). Leaner than {@link #enterAsOwner}: the bias of a pinned lock changes only by its
+         * holder's own hand ({@link #unpin}) or when retired, which raises {@code excluded} for good; and
+         * the flag is read here, in the record the holder already has, not in the lock.
+         */
+        boolean enterPinned() {
+            busy = 1;
+            VarHandle.releaseFence(); // as in enterAsOwner: the load below stays below the store
+            if (excluded != 0) { // volatile: an excluder that has left published its writes to the heap
+                exit();
+                return false;
+            }
+            return true;
+        }
+
         /** Leaves the operation: every write of it is visible to whoever sees {@code busy} clear. */
         void exit() {
             VarHandle.releaseFence(); // with the store below: a release store
@@ -353,13 +384,16 @@ final class StripeLock {
         }
     }
 
-    /** The owner's flag, after 128 bytes of padding. */
+    /** The owner's flag and, beside it, the flag that keeps a pinned owner out, after 128 bytes of padding. */
     abstract static class OwnerBusy extends CacheLinePadding {
         static final VarHandle BUSY;
+        static final VarHandle EXCLUDED;
 
         static {
             try {
-                BUSY = MethodHandles.lookup().findVarHandle(OwnerBusy.class, "busy", int.class);
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                BUSY = lookup.findVarHandle(OwnerBusy.class, "busy", int.class);
+                EXCLUDED = lookup.findVarHandle(OwnerBusy.class, "excluded", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -367,5 +401,10 @@ final class StripeLock {
 
         /** Written by the owner only, with plain stores ordered by fences; read by others through BUSY. */
         int busy;
+        /**
+         * The lock's {@code excluding}, mirrored for the owner of a pinned lock, which reads it here; written
+         * by whoever holds the lock (rarely: statistics, close, a free that must keep the owner out).
+         */
+        volatile int excluded;
     }
 }

@@ -11,7 +11,8 @@ import java.lang.invoke.VarHandle;
  * thread is safe, statistics are exact, a double free is rejected at once.
  *
  * <p>How: the heap's {@link StripeLock} is pinned to the holder ({@link StripeLock#pin}), so the holder
- * enters as its owner ({@link StripeLock#enterPinned}: a plain store, a compiler barrier, a volatile load);
+ * enters as its owner ({@link StripeLock.Owner#enterPinned}: a plain store, a compiler barrier, a volatile
+ * load, all in its own owner record);
  * anyone else who must touch the
  * heap (statistics, close, a free the remote-free stack cannot take) keeps the holder out with the lock's
  * handshake for as long as it works. Blocks of this heap freed by other threads go on its
@@ -34,7 +35,10 @@ final class ThreadHeap implements PyMalloc {
     private final Stripes stripes;
     private final Heap heap;
     private final StripeLock lock;
-    /** The heap's bias to the holder ({@link StripeLock#enterPinned}); null without {@code membarrier}. */
+    /**
+     * The heap's bias to the holder ({@link StripeLock.Owner#enterPinned}); without {@code membarrier}, a
+     * record kept out for good, so that every call takes the lock.
+     */
     private final StripeLock.Owner bias;
     /** The thread that opened it; null once closed, so one comparison guards both on the hot path. */
     private Thread holder;
@@ -87,7 +91,7 @@ final class ThreadHeap implements PyMalloc {
         }
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
         StripeLock.Owner owner = bias;
-        if (owner == null || !lock.enterPinned(owner)) {
+        if (!owner.enterPinned()) {
             return allocateLocked(me, sizeClass, byteSize);
         }
         try {
@@ -112,7 +116,7 @@ final class ThreadHeap implements PyMalloc {
      */
     private MemorySegment allocateFromOwnSystem(long byteSize, long byteAlignment, boolean zeroed) {
         StripeLock.Owner owner = bias;
-        if (owner == null || !lock.enterPinned(owner)) {
+        if (!owner.enterPinned()) {
             return shared.allocateFromSystemLocked(heap, Thread.currentThread(), byteSize, byteAlignment, zeroed);
         }
         try {
@@ -180,7 +184,7 @@ final class ThreadHeap implements PyMalloc {
         }
         int sizeClass = (int) ((byteSize - 1) >>> alignmentShift);
         StripeLock.Owner owner = bias;
-        if (owner == null || !lock.enterPinned(owner)) {
+        if (!owner.enterPinned()) {
             return allocateBlockLocked(me, sizeClass, byteSize);
         }
         try {
@@ -220,7 +224,7 @@ final class ThreadHeap implements PyMalloc {
      */
     private boolean freeOwn(MemorySegment segment, long address) {
         StripeLock.Owner owner = bias;
-        if (owner == null || !lock.enterPinned(owner)) {
+        if (!owner.enterPinned()) {
             return false;
         }
         try {
