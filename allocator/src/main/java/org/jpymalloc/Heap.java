@@ -230,8 +230,10 @@ final class Heap {
     }
 
     /**
-     * This heap's last-found arena if it holds {@code address}, else null; reads no lock. In a shared
-     * allocator the answer may be stale (released since): callers check {@code mapped} under the lock.
+     * This heap's last-found arena if it holds {@code address}, else null; reads no lock. To a thread that
+     * holds the heap (its owner entered, or its lock) the answer is current: an arena is forgotten when it
+     * is released. Read without holding it, in a shared allocator, it may be stale (released since), and
+     * callers check {@code mapped} once they hold the heap.
      */
     MappedArena cachedArena(long address) {
         return arenas.cached(address);

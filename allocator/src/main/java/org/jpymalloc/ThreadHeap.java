@@ -228,16 +228,31 @@ final class ThreadHeap implements PyMalloc {
             return false;
         }
         try {
-            MappedArena arena = heap.arenaOf(address); // in: a miss that finds one of ours is remembered
+            // The heap's last-found arena is its own and mapped: it changes only by the holder's hand, or by
+            // an excluder that released it, which forgot it then (ArenaTable.release).
+            MappedArena arena = heap.cachedArena(address);
             if (arena == null) {
-                return freeOwnSystem(segment, address);
+                return freeOwnMissed(segment, address);
             }
-            return arena.heap == heap && arena.mapped && (segment == null || arena.owns(segment))
-                    && heap.free(arena, address);
+            return (segment == null || arena.owns(segment)) && heap.free(arena, address);
         } finally {
             VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
             owner.clearBusy();
         }
+    }
+
+    /**
+     * Inside the holder's handshake, for an address the last-found arena does not hold: the arena map, which
+     * remembers an arena of this heap ({@link Heap#arenaOf}), else the heap's own system path. An arena of
+     * this heap found in the map is mapped (releasing one takes it out of the map first, under the heap's
+     * guard); another heap's arena, or a stale segment, answers false. Out of line: the common free hits.
+     */
+    private boolean freeOwnMissed(MemorySegment segment, long address) {
+        MappedArena arena = heap.arenaOf(address);
+        if (arena == null) {
+            return freeOwnSystem(segment, address);
+        }
+        return arena.heap == heap && (segment == null || arena.owns(segment)) && heap.free(arena, address);
     }
 
     /**
