@@ -19,12 +19,14 @@ import java.lang.foreign.MemorySegment;
  * handshake or its lock), and its blocks come from a {@link Source} that records their heap for frees
  * from other threads ({@link SystemBlockOwners}). In a shared allocator each
  * block's scope is a shared {@link Arena}, whose close costs a handshake with the JVM's threads (tens of
- * microseconds); in a confined one, a confined {@link Arena}. Either way a path keeps freed blocks, scopes
- * open, in a {@link SystemBlockCache} to serve again (a cached block is served without a scope to make or
- * close, a {@code malloc} or a {@code free}), and closes a scope only when its block leaves the cache
- * (trim, close, a memory limit, the cache full, the decay). Its blocks are asked of the C library at the
- * cache's rounded {@link SystemBlockCache#capacityFor capacities}. A path without a cache
- * ({@code systemBlockCache(0)}) asks for the bytes requested and closes each scope at free.
+ * microseconds); in a confined one, a confined {@link Arena}. A path with a cache (a shared allocator's by
+ * default, a confined one's when given {@code systemBlockCache}) keeps freed blocks, scopes open, in a
+ * {@link SystemBlockCache} to serve again (a cached block is served without a scope to make or close, a
+ * {@code malloc} or a {@code free}), closes a scope only when its block leaves the cache (trim, close, a
+ * memory limit, the cache full, the decay), and asks the C library for the cache's rounded {@link
+ * SystemBlockCache#capacityFor capacities}. A path without one (a confined allocator's by default, or
+ * {@code systemBlockCache(0)}) asks for the bytes requested and closes each scope at free, as CPython
+ * gives large blocks back to {@code free}.
  */
 final class SystemPath {
 
@@ -286,8 +288,9 @@ final class SystemPath {
      * the contents copied, then the old block's scope closed, and only then its memory freed. So no
      * segment of the old block, in any thread, can reach memory the C library already took back (with
      * {@code realloc} the memory could go back first). On failure the old block and its segments stay
-     * valid. On success, without a cache, the old block's segments are invalidated; with one, a new size of the block's own capacity step keeps the block where it is, as pymalloc keeps
-     * a pool block that still fits (its old segments stay valid, with their old size), and otherwise the
+     * valid. On success, without a cache, the old block's segments are invalidated; with one, a new size
+     * of the block's own capacity step keeps the block where it is, as pymalloc keeps a pool block that
+     * still fits (its old segments stay valid, with their old size), and otherwise the
      * old block goes to the cache like any freed block.
      */
     MemorySegment reallocate(Block block, long newByteSize) {

@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * one, so that freed blocks are kept with their scopes to serve again. A shared allocator (called
  * directly, or through a thread heap) does that by default, since closing a shared scope is a handshake
  * with every JVM thread; {@code jpymallocSharedNoCache} turns its cache off ({@code systemBlockCache(0)}).
- * glibc and mimalloc through critical downcalls, wrapped in a segment of the size. The bodies repeat for the reason {@link AllocFreePairBenchmark} gives: the same call shape
- * for every peer.
+ * glibc and mimalloc through critical downcalls, wrapped in a segment of the size. The bodies repeat for
+ * the reason {@link AllocFreePairBenchmark} gives: the same call shape for every peer.
  */
 @State(Scope.Thread)
 public class SystemPathPairBenchmark extends BenchmarkDefaults {
