@@ -13,6 +13,21 @@
  *   spin -a -DNO_BARRIER owner-bias.pml && gcc -O2 -DSAFETY -w -o pan pan.c && ./pan   (fails)
  *   spin -t -p owner-bias.pml                                                 (the failing run)
  *
+ * With -DPINNED it checks a thread heap's pinned lock instead: worker 1 holds the bias for good and
+ * enters by storing its busy flag and reading the 'excluded' flag of its own owner record (not the lock's
+ * 'excluding'), with no second look at 'owner'; worker 2 takes the lock and keeps the holder out only
+ * while it works, statistics do the same, and a closer retires the lock (the flag stays raised for
+ * good). Every excluder raises and lowers the record's flag with the lock's (raiseExcluding,
+ * lowerExcluding).
+ *
+ *   spin -a -DPINNED owner-bias.pml && gcc -O2 -DSAFETY -w -o pan pan.c && ./pan -m100000   (holds)
+ *   spin -a -DPINNED -DNO_BARRIER owner-bias.pml && gcc ... && ./pan                        (fails)
+ *   spin -a -DPINNED -DNO_RECORD_FLAG owner-bias.pml && gcc ... && ./pan                    (fails)
+ *
+ * Results for -DPINNED (SPIN 6.5.2, 2026-12-02): holds over the whole state space (9,352 states; 34,506
+ * with OPS 3); fails without the barrier, and fails if excluders raise only the lock's flag
+ * (-DNO_RECORD_FLAG: the holder reads a flag nobody raised).
+ *
  * Results (SPIN 6.5.2, 2026-11-29): the model holds over its whole state space (53,904 states; with
  * OPS 3 and three-entry store buffers (edit both), 1,220,660 states). It fails without the barrier (the owner's
  * busy = 1 still in its buffer when the other thread reads busy == 0), and it fails if the owner skips
@@ -130,9 +145,82 @@ proctype Stats() {
     od
 }
 
+#ifdef PINNED
+bit excluded = 0;            /* the holder's owner record's flag (StripeLock.OwnerBusy.excluded) */
+bit retired = 0;
+
+/* raiseExcluding(): the lock's flag and the holder's record's, both with a fence. */
+inline raise() {
+    excluding = 1;
+#ifndef NO_RECORD_FLAG
+    excluded = 1
+#endif
+}
+
+/* lowerExcluding() (not once retired: the flag stays raised for good). */
+inline lower() {
+    if
+    :: !retired -> excluded = 0; excluding = 0
+    :: else -> skip
+    fi
+}
+
+/* Worker 1, the thread heap's holder: Owner.enterPinned(), else the lock (its own bias: no exclusion). */
+proctype Holder() {
+    byte i = 0;
+    do
+    :: i < OPS ->
+        i++;
+        sb[1]!1;                           /* busy = 1 (buffered) */
+        if
+        :: excluded == 0 ->
+            enter(); leave();              /* the operation, lock-free */
+            sb[1]!0;                       /* busy = 0, release (buffered) */
+            goto next
+        :: else ->
+            sb[1]!0                        /* back off to the lock */
+        fi;
+        acquire();
+        enter(); leave();
+        lock = 0;
+next:   skip
+    :: else -> break
+    od
+}
+
+/* Worker 2, or statistics, or the closer: the lock, the holder kept out while it works. */
+proctype Excluder(bit retires) {
+    byte i = 0;
+    bit v;
+    do
+    :: i < OPS ->
+        i++;
+        acquire();
+        raise();
+        barrier();
+        busy[1] == 0;                      /* awaitOwnerIdle */
+        enter(); leave();
+        if
+        :: retires -> retired = 1          /* retire(): no owner ever again */
+        :: else -> skip
+        fi;
+        lower();
+        lock = 0
+    :: else -> break
+    od
+}
+
+init {
+    atomic {
+        run Flusher(1);
+        run Holder(); run Excluder(0); run Excluder(1)
+    }
+}
+#else
 init {
     atomic {
         run Flusher(1); run Flusher(2);
         run Worker(1); run Worker(2); run Stats()
     }
 }
+#endif
