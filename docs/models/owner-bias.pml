@@ -24,9 +24,15 @@
  *   spin -a -DPINNED -DNO_BARRIER owner-bias.pml && gcc ... && ./pan                        (fails)
  *   spin -a -DPINNED -DNO_RECORD_FLAG owner-bias.pml && gcc ... && ./pan                    (fails)
  *
+ * With -DRECORD it checks a proposal for the stripes (not the code): the owner reads only its record's
+ * flag, which revocation raises for good, and each bias is a new record. -DLOWER_ON_REVOKE is its control.
+ *
  * Results for -DPINNED (SPIN 6.5.2, 2026-12-02): holds over the whole state space (9,352 states; 34,506
  * with OPS 3); fails without the barrier, and fails if excluders raise only the lock's flag
- * (-DNO_RECORD_FLAG: the holder reads a flag nobody raised).
+ * (-DNO_RECORD_FLAG: the holder reads a flag nobody raised). For -DRECORD: holds (113,530 states;
+ * 2,865,570 with OPS 3); fails without the barrier, and fails with -DLOWER_ON_REVOKE (a worker that
+ * read its record before the revocation enters beside the revoker). So the stripes could drop the
+ * second look at 'owner' and the lock's flag, if every revoked record keeps its flag raised.
  *
  * Results (SPIN 6.5.2, 2026-11-29): the model holds over its whole state space (53,904 states; with
  * OPS 3 and three-entry store buffers (edit both), 1,220,660 states). It fails without the barrier (the owner's
@@ -214,6 +220,95 @@ init {
     atomic {
         run Flusher(1);
         run Holder(); run Excluder(0); run Excluder(1)
+    }
+}
+#elif defined(RECORD)
+/*
+ * A proposal, not the code: the stripes' owner reads only its record's 'excluded' flag (no 'excluding',
+ * no second look at 'owner'). Each bias is a new record; revocation raises the old record's flag and
+ * never lowers it, statistics raise and lower the current record's.
+ */
+#define RECORDS 8
+bit excluded[RECORDS];
+byte ownerRec = 0;           /* the current bias's record (with 'owner', one reference in the code) */
+byte records = 0;
+
+proctype WorkerR(byte me) {
+    byte i = 0;
+    byte o;
+    byte r;
+    bit v;
+    do
+    :: i < OPS ->
+        i++;
+        atomic { o = owner; r = ownerRec }  /* bias = owner: one reference read */
+        if
+        :: o == me ->
+            sb[me]!1;                      /* busy = 1 (buffered) */
+            if
+            :: excluded[r] == 0 ->
+                enter(); leave();
+                sb[me]!0;
+                goto next
+            :: else ->
+                sb[me]!0
+            fi
+        :: else -> skip
+        fi;
+        acquire();
+        o = owner;
+        if
+        :: o != NONE && o != me ->
+            excluding = 1; excluded[ownerRec] = 1;   /* raiseExcluding */
+            barrier();
+            busy[o] == 0;
+            owner = NONE;                  /* revoked for good: that record stays excluded */
+#ifdef LOWER_ON_REVOKE
+            excluded[ownerRec] = 0;        /* the control: lowering it lets a stale owner in */
+#endif
+            excluding = 0
+        :: else -> skip
+        fi;
+        enter(); leave();
+        if
+        :: owner == NONE && records < RECORDS - 1 ->
+            atomic { records++; ownerRec = records; owner = me }   /* a new record, excluded 0 */
+        :: true -> skip
+        fi;
+        lock = 0;
+next:   skip
+    :: else -> break
+    od
+}
+
+proctype StatsR() {
+    byte i = 0;
+    byte o;
+    bit v;
+    do
+    :: i < OPS ->
+        i++;
+        acquire();
+        o = owner;
+        if
+        :: o != NONE ->
+            excluding = 1; excluded[ownerRec] = 1;
+            barrier();
+            busy[o] == 0;
+            enter(); leave();
+            excluded[ownerRec] = 0; excluding = 0
+        :: else ->
+            enter(); leave()
+        fi;
+        lock = 0
+    :: else -> break
+    od
+}
+
+init {
+    atomic {
+        run Flusher(1); run Flusher(2);
+        run WorkerR(1); run WorkerR(2); run StatsR()
     }
 }
 #else
