@@ -17,17 +17,20 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>The owner bias.</b> Most stripes are used by one thread at a time, and for that thread even an
  * uncontended lock costs an atomic instruction per operation. So a stripe may have an {@link Owner}: a
  * platform thread that enters without the lock and without any atomic instruction ({@link #enterAsOwner}),
- * announcing itself with a plain store to its {@code busy} flag. Any other thread takes the lock and then
- * keeps the owner out: it raises {@code excluding}, runs {@code membarrier(2)} (which makes every running
- * thread pass a full fence, so either the owner's {@code busy} store is now visible or the owner's next
- * load of {@code excluding} sees it raised), and waits until {@code busy} is clear. This is the
- * asymmetric Dekker handshake of biased locking and of userspace RCU: the rare side pays a system call
- * (with inter-processor interrupts) so that the common side pays no atomic instruction.
+ * announcing itself with a plain store to the {@code busy} flag of its owner record. Any other thread takes
+ * the lock and then keeps the owner out: it raises the record's {@code excluded} flag, runs {@code
+ * membarrier(2)} (which makes every running thread pass a full fence, so either the owner's {@code busy}
+ * store is now visible or the owner's next load of {@code excluded} sees it raised), and waits until
+ * {@code busy} is clear. This is the asymmetric Dekker handshake of biased locking and of userspace RCU:
+ * the rare side pays a system call (with inter-processor interrupts) so that the common side pays no
+ * atomic instruction. Both flags are in the owner's record, so the owner reads nothing of the lock but
+ * the reference to its record.
  *
  * <pre>
- *  owner T:  busy = 1 ─ (compiler barrier) ─ excluding? ─ no ──► operate ──► busy = 0 (release)
- *                                                      └ yes ─► busy = 0; take the lock instead
- *  other U:  lock ─ excluding = 1 ─ membarrier ─ wait for busy == 0 ──► operate ──► excluding = 0 ─ unlock
+ *  owner T:  busy = 1 ─ (compiler barrier) ─ excluded? ─ no ──► operate ──► busy = 0 (release)
+ *                                                     └ yes ─► busy = 0; take the lock instead
+ *  other U:  lock ─ excluded = 1 ─ membarrier ─ wait for busy == 0 ──► operate ──► excluded = 0 ─ unlock
+ *            (a revocation leaves its record's flag raised for good and drops the record)
  * </pre>
  *
  * <p>Policy (HotSpot's biased locking, simplified): an operation under the lock by another thread takes
@@ -41,14 +44,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Pinned.</b> The lock of a thread heap ({@link ThreadHeap}) is biased to the thread that holds the
  * thread heap, by {@link #pin}, whether platform or virtual, and never revoked: another thread that takes
  * the lock keeps the owner out only while it holds it, as statistics do. The bias ends when the thread heap
- * closes ({@link #unpin}) or its owner dies. The flag that keeps the owner out is raised and lowered in
- * the owner's {@link Owner} as well ({@code excluded}, beside {@code busy}), so that the holder's way in
- * ({@link Owner#enterPinned}) reads its own record only, not the lock.
+ * closes ({@link #unpin}) or its owner dies. The holder enters with {@link Owner#enterPinned}, from the
+ * record it already holds; a stripe's owner with {@link #enterAsOwner}, which first loads the record.
  */
 final class StripeLock {
 
     private static final VarHandle STATE;
-    private static final VarHandle EXCLUDING;
     private static final int SPINS_BEFORE_YIELD = 256;
     private static final int YIELDS_BEFORE_PARK = 16;
     private static final long PARK_NANOS = 1_000;
@@ -61,7 +62,6 @@ final class StripeLock {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(StripeLock.class, "state", int.class);
-            EXCLUDING = lookup.findVarHandle(StripeLock.class, "excluding", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,8 +69,6 @@ final class StripeLock {
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
-    /** Non-zero while a lock holder keeps the owner out (and for good once retired). */
-    private volatile int excluding;
     /**
      * The bias: {@link Owner#NONE} or the thread that may enter without the lock. Written under the lock
      * while the owner is kept out, and read by the owner without the lock: not volatile, since a volatile
@@ -83,7 +81,7 @@ final class StripeLock {
     private final int quietOps;
     /** A thread heap's lock: biased by {@link #pin} only, and never revoked. */
     private final boolean pinned;
-    /** Under the lock of a pinned stripe: the holder raised {@code excluding}, and lowers it at unlock. */
+    /** Under the lock of a pinned stripe: the holder raised the owner's {@code excluded}, and lowers it at unlock. */
     private boolean holderExcludes;
     private boolean retired;
     /** Under the lock, for tests and diagnostics. */
@@ -124,6 +122,7 @@ final class StripeLock {
      */
     void pin(Thread owner) {
         if (BIAS_SUPPORTED && !retired) {
+            dropBias(); // a dead holder's record, if the heap is adopted
             this.owner = new Owner(owner);
             grants++;
         }
@@ -139,28 +138,22 @@ final class StripeLock {
 
     /** With the lock held by the owner: ends the bias (the thread heap closes). */
     void unpin() {
-        owner = Owner.NONE;
+        dropBias();
     }
 
     /**
      * The owner's way in: the owner if {@code me} is it and nobody is keeping it out, else null (then
      * take {@link #lock}). A non-null answer must be left with {@link Owner#exit()}.
+     *
+     * <p>Only the owner record is read, not the lock: a stale {@code owner} is harmless, because every
+     * record whose bias ended keeps its {@code excluded} flag raised for good ({@link #dropBias}), and
+     * each bias is a new record. A thread that loads its revoked record either stored {@code busy} before
+     * the revoker's barrier (which then waits for it) or sees the flag raised. {@code
+     * docs/models/owner-bias.pml -DRECORD} checks this; it fails if a revocation lowers the flag.
      */
     Owner enterAsOwner(Thread me) {
-        Owner bias = owner; // may be stale: then the checks below fail, or the revoker waits for us
-        if (bias.thread != me) {
-            return null;
-        }
-        bias.busy = 1;
-        // A compiler barrier, no instruction on x86-64: the load below must not move above the store. The
-        // processor may still reorder them; membarrier in keepOwnerOut() is what covers that. (Plain
-        // accesses and fences rather than VarHandle modes: the same code, in far fewer IR nodes before
-        // C2 folds it, which keeps the caller within C2's inlining budget.)
-        VarHandle.releaseFence();
-        // Not excluded: either no revocation had begun (and the revoker, past its barrier, sees our busy
-        // flag and waits), or one has ended, whose writes (owner = NONE) this volatile read makes visible.
-        if (excluding != 0 || owner != bias) {
-            bias.exit();
+        Owner bias = owner; // may be stale: then its flag is raised, or the revoker waits for us
+        if (bias.thread != me || !bias.enterPinned()) {
             return null;
         }
         return bias;
@@ -187,13 +180,12 @@ final class StripeLock {
         }
         if (bias.thread.isAlive()) {
             keepOwnerOut();
-            owner = Owner.NONE;
+            dropBias();
             opsUntilBias = quietOps;
             revocations++;
-            lowerExcluding();
         } else {
             // Adopted: a dead thread runs nothing, and everything it did happens-before isAlive() == false.
-            owner = Owner.NONE;
+            dropBias();
         }
     }
 
@@ -257,8 +249,7 @@ final class StripeLock {
     /** Under {@link #acquireExcludingOwner()}: no owner ever again (the allocator is closing). */
     void retire() {
         retired = true;
-        raiseExcluding(); // the owner's record too: a thread heap's holder still holds it
-        owner = Owner.NONE;
+        dropBias(); // a thread heap's holder still holds its record: it stays kept out
     }
 
     /**
@@ -279,28 +270,40 @@ final class StripeLock {
         return revocations;
     }
 
+    /**
+     * Ends the bias for good: its record's flag stays raised (nobody lowers a record that is no longer
+     * the bias), so its thread, reading the record from a stale {@code owner} or holding it as a thread
+     * heap does, takes the lock from now on.
+     */
+    private void dropBias() {
+        raiseExcluding();
+        owner = Owner.NONE;
+    }
+
     private void keepOwnerOut() {
         raiseExcluding();
         NativeMemory.processBarrier();
         awaitOwnerIdle();
     }
 
-    /** Raises the flag that keeps the owner out, in the lock and in the owner's record. */
+    /** Raises the flag, in the current owner's record, that keeps the owner out. */
     private void raiseExcluding() {
-        EXCLUDING.setVolatile(this, 1);
         Owner bias = owner;
         if (bias != Owner.NONE) {
             OwnerBusy.EXCLUDED.setVolatile(bias, 1);
         }
     }
 
-    /** Lowers it again (release: the owner that sees it low sees everything done meanwhile). */
+    /**
+     * Lowers it again (release: the owner that sees it low sees everything done meanwhile). Only for an
+     * owner that stays the bias: a record whose bias ended keeps its flag raised for good, since its
+     * thread may still read the record from a stale {@code owner} ({@link #enterAsOwner}).
+     */
     private void lowerExcluding() {
         Owner bias = owner;
         if (bias != Owner.NONE) {
             OwnerBusy.EXCLUDED.setRelease(bias, 0);
         }
-        EXCLUDING.setRelease(this, 0);
     }
 
     private void acquire() {
@@ -354,13 +357,17 @@ final class StripeLock {
         /**
          * A thread heap holder's way in (its lock pinned to it, {@link #pin}): true if in (leave with
          * {@code VarHandle.releaseFence(); clearBusy()}), false if someone keeps it out (then take {@link
-         * #lock}). Leaner than {@link #enterAsOwner}: the bias of a pinned lock changes only by its
-         * holder's own hand ({@link #unpin}) or when retired, which raises {@code excluded} for good; and
-         * the flag is read here, in the record the holder already has, not in the lock.
+         * #lock}). {@link #enterAsOwner} is this after loading the record from the lock and checking
+         * its thread; a holder already has its record. A record stops being the bias only with its flag
+         * raised for good ({@link #dropBias}).
          */
         boolean enterPinned() {
             busy = 1;
-            VarHandle.releaseFence(); // as in enterAsOwner: the load below stays below the store
+            // A compiler barrier, no instruction on x86-64: the load below must not move above the store.
+            // The processor may still reorder them; the excluder's membarrier is what covers that.
+            // (Plain accesses and fences rather than VarHandle modes: the same code in far fewer IR nodes
+            // before C2 folds it, which keeps callers within C2's inlining budget.)
+            VarHandle.releaseFence();
             if (excluded != 0) { // volatile: an excluder that has left published its writes to the heap
                 exit();
                 return false;
@@ -384,7 +391,7 @@ final class StripeLock {
         }
     }
 
-    /** The owner's flag and, beside it, the flag that keeps a pinned owner out, after 128 bytes of padding. */
+    /** The owner's flag and, beside it, the flag that keeps the owner out, after 128 bytes of padding. */
     abstract static class OwnerBusy extends CacheLinePadding {
         static final VarHandle BUSY;
         static final VarHandle EXCLUDED;
@@ -402,8 +409,9 @@ final class StripeLock {
         /** Written by the owner only, with plain stores ordered by fences; read by others through BUSY. */
         int busy;
         /**
-         * The lock's {@code excluding}, mirrored for the owner of a pinned lock, which reads it here; written
-         * by whoever holds the lock (rarely: statistics, close, a free that must keep the owner out).
+         * Raised while another thread keeps the owner out, and for good once the record is no longer the
+         * bias; written by whoever holds the lock (rarely: statistics, close, a revocation, a free that must
+         * keep a thread heap's holder out), read by the owner at every operation.
          */
         volatile int excluded;
     }

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * A pinned lock's holder handshake ({@link StripeLock.Owner#enterPinned}), which reads the flag that keeps
  * the holder out in its own owner record: every way another thread keeps the holder out raises it there,
- * and every way it stops lowers it.
+ * and every way it stops lowers it; a record whose bias ended keeps it raised for good.
  */
 class StripeLockPinnedTest {
 
@@ -62,6 +62,21 @@ class StripeLockPinnedTest {
         });
         assertFalse(enterAndLeave());
         assertFalse(enterAndLeave());
+    }
+
+    @Test
+    void aClosedThreadHeapsRecordStaysKeptOutWhenTheHeapIsPinnedAgain() {
+        lock.lock(me);
+        lock.unpin(); // the thread heap closes
+        lock.unlock(me);
+        assertFalse(enterAndLeave(), "an unpinned record is kept out for good");
+        lock.lock(me);
+        lock.pin(me); // the next thread heap on this heap
+        StripeLock.Owner next = lock.pinnedBias();
+        lock.unlock(me);
+        assertTrue(next.enterPinned());
+        next.exit();
+        assertFalse(enterAndLeave(), "a new bias is a new record: the old one stays out");
     }
 
     @Test
