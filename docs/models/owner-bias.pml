@@ -24,17 +24,24 @@
  *   spin -a -DPINNED -DNO_BARRIER owner-bias.pml && gcc ... && ./pan                        (fails)
  *   spin -a -DPINNED -DNO_RECORD_FLAG owner-bias.pml && gcc ... && ./pan                    (fails)
  *
- * With -DRECORD it checks a proposal for the stripes (not the code): the owner reads only its record's
- * flag, which revocation raises for good, and each bias is a new record. -DLOWER_ON_REVOKE is its control.
+ * With -DRECORD it checks the stripes' protocol as the code has it (StripeLock.enterAsOwner): the owner
+ * loads its record from 'owner', then stores its busy flag and reads only that record's 'excluded' flag;
+ * revocation raises it and drops the record for good (so does every other end of a bias in the code:
+ * adoption of a dead owner's stripe, unpin, retire), and each bias is a new record. Statistics raise and
+ * lower the current record's flag. -DLOWER_ON_REVOKE is its control. The model keeps one busy flag per
+ * thread where the code keeps one per record; a revoker waits on the record it drops, which is the one a
+ * stale owner enters by, so the two agree.
+ *
+ * Without -DPINNED or -DRECORD it checks the stripes' earlier protocol, which the record's flag replaced:
+ * the owner reads the lock's 'excluding' and then looks at 'owner' a second time.
  *
  * Results for -DPINNED (SPIN 6.5.2, 2026-12-02): holds over the whole state space (9,352 states; 34,506
  * with OPS 3); fails without the barrier, and fails if excluders raise only the lock's flag
  * (-DNO_RECORD_FLAG: the holder reads a flag nobody raised). For -DRECORD: holds (113,530 states;
  * 2,865,570 with OPS 3); fails without the barrier, and fails with -DLOWER_ON_REVOKE (a worker that
- * read its record before the revocation enters beside the revoker). So the stripes could drop the
- * second look at 'owner' and the lock's flag, if every revoked record keeps its flag raised.
+ * read its record before the revocation enters beside the revoker).
  *
- * Results (SPIN 6.5.2, 2026-11-29): the model holds over its whole state space (53,904 states; with
+ * Results for the earlier protocol (SPIN 6.5.2, 2026-11-29): the model holds over its whole state space (53,904 states; with
  * OPS 3 and three-entry store buffers (edit both), 1,220,660 states). It fails without the barrier (the owner's
  * busy = 1 still in its buffer when the other thread reads busy == 0), and it fails if the owner skips
  * its second look at 'owner' (a stale owner enters after its bias went to the other worker): the two
@@ -224,9 +231,9 @@ init {
 }
 #elif defined(RECORD)
 /*
- * A proposal, not the code: the stripes' owner reads only its record's 'excluded' flag (no 'excluding',
- * no second look at 'owner'). Each bias is a new record; revocation raises the old record's flag and
- * never lowers it, statistics raise and lower the current record's.
+ * The stripes' protocol (StripeLock.enterAsOwner): the owner reads only its record's 'excluded' flag (no
+ * 'excluding', no second look at 'owner'). Each bias is a new record; revocation raises the old record's
+ * flag and never lowers it, statistics raise and lower the current record's.
  */
 #define RECORDS 8
 bit excluded[RECORDS];

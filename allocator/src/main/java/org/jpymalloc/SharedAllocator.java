@@ -11,6 +11,7 @@ import java.util.Objects;
  *
  * <pre>
  *  thread (id % stripes) ──allocate──► stripe k: as owner, or lock ─ Heap k ─ arenas of k
+ *  owner of k ──free(block of k's last-found arena)──► enters k, frees there (no arena test)
  *  any thread ──free(block)──► arena (cache or ArenaMap) ─► arena.heap ─► its heap: as owner, or lock,
  *                              or (another live thread owns it) that heap's RemoteFrees
  *  holder ──threadHeap()──► a Heap of its own among the {@link Stripes}, entered with no routing
@@ -214,15 +215,21 @@ final class SharedAllocator implements PyMalloc {
         }
     }
 
+    /**
+     * The owner of the caller's stripe enters it first and frees in the stripe's last-found arena, as a
+     * thread heap's holder does: inside the handshake that arena is the stripe's own and mapped (only the
+     * owner changes it, or an excluder that released it and forgot it then), so neither needs a test.
+     * Anything else (no bias, another stripe's block, a miss, a block that is not live) leaves the stripe
+     * unchanged for {@link #freeAsGuest}, which routes and diagnoses.
+     */
     @Override
     public void free(MemorySegment segment) {
         long address = segment.address(); // NullPointerException for null, like the JDK's own methods
         Thread me = Thread.currentThread();
         Heap mine = stripeOf(me);
-        MappedArena arena = mine.cachedArena(address);
-        if (arena == null || !(arena.heap == mine ? freeInArena(segment, arena, address, me, mine)
-                : freeInArena(segment, arena, address, me, arena.heap))) {
-            freeWithoutCache(segment, address, me);
+        StripeLock.Owner owner = mine.lock.enterAsOwner(me);
+        if (owner == null || !freeOwn(owner, mine, segment, address)) {
+            freeAsGuest(segment, address, me, mine);
         }
     }
 
@@ -231,10 +238,35 @@ final class SharedAllocator implements PyMalloc {
     public void freeAddress(long address) {
         Thread me = Thread.currentThread();
         Heap mine = stripeOf(me);
+        StripeLock.Owner owner = mine.lock.enterAsOwner(me);
+        if (owner == null || !freeOwn(owner, mine, null, address)) {
+            freeAsGuest(null, address, me, mine);
+        }
+    }
+
+    /**
+     * Entered as {@code mine}'s owner: frees a live block of its last-found arena and leaves; false,
+     * having changed nothing, for any other address or a block that is not live.
+     */
+    private static boolean freeOwn(StripeLock.Owner owner, Heap mine, MemorySegment segment, long address) {
+        try {
+            MappedArena arena = mine.cachedArena(address);
+            return arena != null && isOf(arena, segment) && mine.free(arena, address);
+        } finally {
+            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
+            owner.clearBusy();
+        }
+    }
+
+    /**
+     * Every free but the owner's hit in its stripe's last-found arena, out of line: that arena read without
+     * holding the stripe, its stripe entered as owner or under its lock (and the arena then checked
+     * mapped), else the arena map or the system path.
+     */
+    private void freeAsGuest(MemorySegment segment, long address, Thread me, Heap mine) {
         MappedArena arena = mine.cachedArena(address);
-        if (arena == null || !(arena.heap == mine ? freeInArena(null, arena, address, me, mine)
-                : freeInArena(null, arena, address, me, arena.heap))) {
-            freeWithoutCache(null, address, me);
+        if (arena == null || !freeInArena(segment, arena, address, me)) {
+            freeWithoutCache(segment, address, me);
         }
     }
 
@@ -257,8 +289,7 @@ final class SharedAllocator implements PyMalloc {
      * (a thread heap's holder does the same, by {@link Heap#arenaOf}). Only while holding the stripe and
      * only if mapped, and before the free, which may release the arena and then forgets it: a released
      * arena left remembered would be read by the next lookup (the remote-free drain's among them).
-     * Written out rather than as a flag of {@link #freeInArena}, which {@link #free} inlines twice on the
-     * hot path; the locked way does not remember.
+     * Written out rather than as a flag of {@link #freeInArena}; the locked way does not remember.
      */
     private boolean freeRemembering(MemorySegment segment, MappedArena arena, long address, Thread me) {
         Heap heap = arena.heap;
@@ -277,22 +308,18 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * Frees as the owner of the arena's stripe {@code heap} ({@code arena.heap}), or else by
-     * {@link #freeNotOwner}; false if the arena is no longer mapped. {@link #free} passes the caller's own
-     * stripe when the arena is in it, the usual case: the processor then loads the stripe's lock, its
-     * owner and the owner's thread while it still checks the arena, instead of after loading
-     * {@code arena.heap} (a chain of dependent loads two shorter).
+     * Frees as the owner of the arena's stripe ({@code arena.heap}), or else by {@link #freeNotOwner};
+     * false if the arena is no longer mapped.
      */
-    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address, Thread me, Heap heap) {
-        StripeLock.Owner owner = heap.lock.enterAsOwner(me);
+    private boolean freeInArena(MemorySegment segment, MappedArena arena, long address, Thread me) {
+        StripeLock.Owner owner = arena.heap.lock.enterAsOwner(me);
         if (owner == null) {
             return freeNotOwner(segment, arena, address, me);
         }
         try {
             return freeLiveBlock(segment, arena, address);
         } finally {
-            VarHandle.releaseFence(); // with clearBusy, Owner.exit() written out (StripeLock.Owner#clearBusy)
-            owner.clearBusy();
+            owner.exit();
         }
     }
 
