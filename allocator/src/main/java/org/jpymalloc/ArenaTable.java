@@ -35,8 +35,6 @@ final class ArenaTable {
     private int count;
     /** Arenas taken so far, mapped or reused: each one's {@link MappedArena#mappedSequence}. */
     private long taken;
-    /** The arena found last by {@link #lookup}: most frees in a small heap hit it without hashing. */
-    private MappedArena lastFound;
     /**
      * Pool-level events left before {@link #decay} reads the clock again. The clock costs about 26 ns
      * here ({@code System.nanoTime()} on kvm-clock), as much as a pool event's own work, and a workload that
@@ -115,9 +113,7 @@ final class ArenaTable {
         arenaMap.remove(arena);
         slots[arena.index] = null;
         releaseSlot(arena.index);
-        if (lastFound == arena) {
-            lastFound = null;
-        }
+        arena.heap.forget(arena);
         count--;
         counters.unmapped();
         retained.retain(arena, System.nanoTime());
@@ -159,32 +155,12 @@ final class ArenaTable {
             }
         }
         retained.releaseAll();
-        lastFound = null;
         count = 0;
     }
 
     /** The arena owning {@code address} (this table's or, in a shared map, another heap's), or null; reads no memory. */
-    MappedArena lookup(Heap heap, long address) {
-        MappedArena last = lastFound;
-        if (last != null && last.contains(address)) {
-            return last;
-        }
-        MappedArena found = arenaMap.lookup(address);
-        if (found != null && found.heap == heap) {
-            lastFound = found;
-        }
-        return found;
-    }
-
-    /** This table's last-found arena if it holds {@code address}, else null (in a shared allocator, maybe stale). */
-    MappedArena cached(long address) {
-        MappedArena last = lastFound;
-        return last != null && last.contains(address) ? last : null;
-    }
-
-    /** Makes {@code arena} the one {@link #lookup} tries first. */
-    void remember(MappedArena arena) {
-        lastFound = arena;
+    MappedArena lookup(long address) {
+        return arenaMap.lookup(address);
     }
 
     /** The arena in slot {@code index} (a pool header's arena index). */

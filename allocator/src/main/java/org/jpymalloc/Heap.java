@@ -55,6 +55,13 @@ final class Heap {
     private final MappedArena[] usedHeadArenas;
     private final UsableArenas usable;
     private final ArenaTable arenas;
+    /**
+     * The arena a pool was last taken from or a block last freed in: most frees in a small heap hit it
+     * without hashing. Here rather than in the {@link ArenaTable}: a free reaches it one dependent load
+     * sooner, which a shared heap's owner, whose handshake makes it reload the heap's fields, pays at every
+     * free. Forgotten when its arena is released ({@link #forget}).
+     */
+    private MappedArena lastFound;
     /** Requested and mapped bytes of this heap, with peaks (shared with the system path when confined). */
     final Usage usage;
     /**
@@ -216,9 +223,20 @@ final class Heap {
         retirement.settle();
     }
 
-    /** The arena owning {@code address} (this heap's or, in a shared map, another's), or null; never reads memory. */
+    /**
+     * The arena owning {@code address} (this heap's or, in a shared map, another's), or null; never reads
+     * memory. The last-found arena first, else the arena map, remembering an arena of this heap.
+     */
     MappedArena arenaOf(long address) {
-        return arenas.lookup(this, address);
+        MappedArena last = lastFound;
+        if (last != null && last.contains(address)) {
+            return last;
+        }
+        MappedArena found = arenas.lookup(address);
+        if (found != null && found.heap == this) {
+            lastFound = found;
+        }
+        return found;
     }
 
     /**
@@ -226,7 +244,14 @@ final class Heap {
      * {@link #cachedArena} try first. Releasing it forgets it.
      */
     void remember(MappedArena arena) {
-        arenas.remember(arena);
+        lastFound = arena;
+    }
+
+    /** With the heap held: {@code arena} is being released ({@link ArenaTable#release}); not the last found any more. */
+    void forget(MappedArena arena) {
+        if (lastFound == arena) {
+            lastFound = null;
+        }
     }
 
     /**
@@ -236,7 +261,8 @@ final class Heap {
      * callers check {@code mapped} once they hold the heap.
      */
     MappedArena cachedArena(long address) {
-        return arenas.cached(address);
+        MappedArena last = lastFound;
+        return last != null && last.contains(address) ? last : null;
     }
 
     /** True when {@code address} is the start of a live block of {@code arena}. */
@@ -319,6 +345,7 @@ final class Heap {
         }
         retirement.clear();
         arenas.releaseAll();
+        lastFound = null;
         usable.clear();
         used.clear();
     }
@@ -350,7 +377,7 @@ final class Heap {
             usable.addFirstArena(arenas.acquire(this, requested));
         }
         MappedArena arena = usable.head();
-        arenas.remember(arena);
+        lastFound = arena;
         long pool = arena.takePool();
         usable.decrementHead();
         used.push(arena, pool, sizeClass);

@@ -229,7 +229,7 @@ final class ThreadHeap implements PyMalloc {
         }
         try {
             // The heap's last-found arena is its own and mapped: it changes only by the holder's hand, or by
-            // an excluder that released it, which forgot it then (ArenaTable.release).
+            // an excluder that released it, which forgot it then (ArenaTable.release, Heap.forget).
             MappedArena arena = heap.cachedArena(address);
             if (arena == null) {
                 return freeOwnMissed(segment, address);
