@@ -3,6 +3,8 @@ package org.jpymalloc;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.function.ToLongFunction;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -100,20 +102,19 @@ class StripeLockOwnerRecordTest {
         return record;
     }
 
-    /** Read under the lock taken by this thread (which may adopt and re-bias a dead owner's stripe). */
     private long grants() {
-        lock.lock(me);
-        try {
-            return lock.grants();
-        } finally {
-            lock.unlock(me);
-        }
+        return underLock(StripeLock::grants);
     }
 
     private long revocations() {
+        return underLock(StripeLock::revocations);
+    }
+
+    /** Read under the lock taken by this thread (which may adopt and re-bias a dead owner's stripe). */
+    private long underLock(ToLongFunction<StripeLock> counter) {
         lock.lock(me);
         try {
-            return lock.revocations();
+            return counter.applyAsLong(lock);
         } finally {
             lock.unlock(me);
         }
