@@ -13,8 +13,9 @@ slower, so a fork lands in one of two speeds; the median and the range of the fo
   many of all the iterations that is. The vCPU a fork runs on can change state between two iterations
   (seen 2026-12-02: 9.9, 15.5, 15.5, 15.3, 15.4 ns in one fork, every row 1.4x to 1.6x slower in the
   slow state), so an iteration is counted as fast when it is under 1.25x the method's fastest iteration
-  of that row. A row whose iterations all ran slow shows no fast state at all (its fastest iteration
-  defines it), so compare --fast cells only with their counts, and keep the fork medians beside them.
+  of that row (for a throughput score, over the greatest rate divided by 1.25). A row whose iterations
+  all ran slow shows no fast state at all (its fastest iteration defines it), so compare --fast cells
+  only with their counts, and keep the fork medians beside them.
 """
 import argparse
 import json
@@ -29,14 +30,18 @@ def fork_means(forks):
 FAST_STATE = 1.25
 
 
-def fast_iterations(forks):
-    """The iterations under FAST_STATE times the fastest, and how many iterations there were."""
+def fast_iterations(forks, throughput=False):
+    """The iterations within FAST_STATE of the fastest, and how many iterations there were: times under
+    FAST_STATE times the least, or, for a throughput score, rates over the greatest divided by it."""
     every = [x for fork in forks for x in fork]
+    if throughput:
+        return [x for x in every if x * FAST_STATE > max(every)], len(every)
     return [x for x in every if x < FAST_STATE * min(every)], len(every)
 
 
 def load(paths, wanted_params, fast=False):
     forks = {}
+    throughput = set()
     for path in paths:
         for b in json.load(open(path)):
             params = b.get("params", {})
@@ -45,7 +50,10 @@ def load(paths, wanted_params, fast=False):
             method = b["benchmark"].rsplit(".", 1)[1]
             size = params.get("size", "-")
             forks.setdefault(size, {}).setdefault(method, []).extend(b["primaryMetric"]["rawData"])
-    return {size: {m: fast_iterations(f) if fast else (fork_means(f), None) for m, f in row.items()}
+            if b.get("mode") == "thrpt":
+                throughput.add(method)
+    return {size: {m: fast_iterations(f, m in throughput) if fast else (fork_means(f), None)
+                   for m, f in row.items()}
             for size, row in forks.items()}
 
 
