@@ -42,6 +42,8 @@ final class SharedAllocator implements PyMalloc {
     private boolean closed;
     private volatile MallocStats statsAtClose;
     private final HandleSettings handles;
+    /** Blocks over the threshold: each heap's own system path. */
+    final SharedSystemBlocks systemBlocks;
 
     SharedAllocator(Geometry geometry, int stripeCount, ArenaRetention retention, ArenaPolicy policy,
                     HandleSettings handles, MemoryBudget budget, boolean trackRequested) {
@@ -74,6 +76,7 @@ final class SharedAllocator implements PyMalloc {
         this.threshold = geometry.smallRequestThreshold();
         this.alignment = geometry.alignment();
         this.alignmentShift = geometry.alignmentShift();
+        this.systemBlocks = new SharedSystemBlocks(this, stripes, alignment);
     }
 
     @Override
@@ -206,13 +209,7 @@ final class SharedAllocator implements PyMalloc {
     /** A block the pools do not serve, from the calling thread's stripe's own system path. */
     MemorySegment allocateFromSystem(long byteSize, long byteAlignment, boolean zeroed) {
         Thread me = Thread.currentThread();
-        Heap heap = stripeOf(me);
-        StripeLock.Owner owner = enter(heap, me);
-        try {
-            return heap.systemPath().allocate(byteSize, byteAlignment, alignment, zeroed);
-        } finally {
-            leave(heap, me, owner);
-        }
+        return systemBlocks.allocate(stripeOf(me), me, byteSize, byteAlignment, zeroed);
     }
 
     /**
@@ -386,86 +383,9 @@ final class SharedAllocator implements PyMalloc {
         return SharedReallocation.reallocate(this, stripes.arenaOf(address), segment, address, newByteSize, via);
     }
 
-    /**
-     * A block over the threshold (or no block at all): the caller's stripe's own system path's first (as
-     * its owner, no atomic instruction, when the stripe is biased to the caller), else the path of the heap
-     * {@link Stripes#systemOwnerOf} names, under its guard (as its owner, or under its lock, keeping the
-     * owner out), else rejected.
-     */
+    /** A block no arena holds (or no block at all): {@link SharedSystemBlocks#free}. */
     private void freeSystemBlock(MemorySegment segment, long address, Thread me) {
-        if (segment != null) {
-            Checks.requireNative(segment);
-        }
-        Heap mine = stripeOf(me);
-        if (freeInOwnPath(mine, segment, address, me)) {
-            return;
-        }
-        Heap heap = stripes.systemOwnerOf(address);
-        if (heap == null) {
-            throw notLive(segment, address);
-        }
-        StripeLock.Owner owner = enter(heap, me);
-        try {
-            if (!heap.systemPath().freeIfLive(segment, address)) { // freed meanwhile by another thread
-                throw SystemPath.notLive(segment, address);
-            }
-        } finally {
-            leave(heap, me, owner);
-        }
-    }
-
-    /**
-     * Why no path holds the block: the allocator is closed ({@link IllegalStateException}, checked under a
-     * lock, as every call after close reports), or it is not a live block.
-     */
-    private RuntimeException notLive(MemorySegment segment, long address) {
-        checkOpenLocked();
-        return SystemPath.notLive(segment, address);
-    }
-
-    /** With {@code heap} entered as {@link #enter} does: frees the block if {@code heap}'s path holds it live. */
-    private boolean freeInOwnPath(Heap heap, MemorySegment segment, long address, Thread me) {
-        StripeLock.Owner owner = enter(heap, me);
-        try {
-            return heap.systemPath().freeIfLive(segment, address);
-        } finally {
-            leave(heap, me, owner);
-        }
-    }
-
-    /**
-     * The system paths' resize, for {@link SharedReallocation}: in the path of the block's heap
-     * ({@link Stripes#systemOwnerOf}), under its guard; the block stays that heap's.
-     */
-    MemorySegment reallocateOnSystem(MemorySegment segment, long address, long newByteSize) {
-        if (segment != null) {
-            Checks.requireNative(segment);
-        }
-        Heap heap = stripes.systemOwnerOf(address);
-        if (heap == null) {
-            throw notLive(segment, address);
-        }
-        Thread me = Thread.currentThread();
-        StripeLock.Owner owner = enter(heap, me);
-        try {
-            SystemPath path = heap.systemPath();
-            return path.reallocate(path.liveBlock(segment, address), newByteSize);
-        } finally {
-            leave(heap, me, owner);
-        }
-    }
-
-    /**
-     * A block over the threshold for a thread heap's holder, from its heap's own path (entered with the
-     * pinned handshake by the caller, or here under the lock).
-     */
-    MemorySegment allocateFromSystemLocked(Heap heap, Thread me, long byteSize, long byteAlignment, boolean zeroed) {
-        lockOpen(heap, me);
-        try {
-            return heap.systemPath().allocate(byteSize, byteAlignment, alignment, zeroed);
-        } finally {
-            heap.lock.unlock(me);
-        }
+        systemBlocks.free(stripeOf(me), segment, address, me);
     }
 
     @Override

@@ -21,7 +21,7 @@ final class SharedReallocation {
                                     long newByteSize, PyMalloc via) {
         Checks.newSize(newByteSize);
         if (arena == null) {
-            return shared.reallocateOnSystem(segment, address, newByteSize);
+            return shared.systemBlocks.reallocate(segment, address, newByteSize);
         }
         long blockSize;
         Heap heap = arena.heap;

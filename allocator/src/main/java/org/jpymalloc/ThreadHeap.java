@@ -117,7 +117,7 @@ final class ThreadHeap implements PyMalloc {
     private MemorySegment allocateFromOwnSystem(long byteSize, long byteAlignment, boolean zeroed) {
         StripeLock.Owner owner = bias;
         if (!owner.enterPinned()) {
-            return shared.allocateFromSystemLocked(heap, Thread.currentThread(), byteSize, byteAlignment, zeroed);
+            return shared.systemBlocks.allocateLocked(heap, Thread.currentThread(), byteSize, byteAlignment, zeroed);
         }
         try {
             return heap.systemPath().allocate(byteSize, byteAlignment, alignment, zeroed);

@@ -15,6 +15,7 @@
  *  arenas       UsableArenas: FullestFirstArenas (CPython) | RankedArenas ─ ArenaTable (slots, map/unmap, budget) ─ RetainedArenas (decay)
  *                 │  ArenaMap (address → arena, lock-free) ─ MappedArena (pools, live bits) ─ PoolHeader
  *  system path  SystemPath (malloc for 0 bytes, above the threshold, over-aligned; one scope per block)
+ *               shared: SharedSystemBlocks (each heap's own path) ─ SystemBlockCache ─ SystemBlockOwners
  *  OS           NativeMemory: mmap, munmap, malloc, calloc, posix_memalign, free, membarrier
  *  observation  StatsCollector, OccupancyCollector, HeapInvariants, Snapshots, Telemetry (JMX), JfrEvents,
  *               LeakDetection, MemoryBudget, Usage
