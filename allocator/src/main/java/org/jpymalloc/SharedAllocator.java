@@ -216,8 +216,9 @@ final class SharedAllocator implements PyMalloc {
      * The owner of the caller's stripe enters it first and frees in the stripe's last-found arena, as a
      * thread heap's holder does: inside the handshake that arena is the stripe's own and mapped (only the
      * owner changes it, or an excluder that released it and forgot it then), so neither needs a test.
-     * Anything else (no bias, another stripe's block, a miss, a block that is not live) leaves the stripe
-     * unchanged for {@link #freeAsGuest}, which routes and diagnoses.
+     * A miss or a block that is not live leaves the stripe unchanged for {@link #freeWithoutCache}, which
+     * looks the arena up in the map and diagnoses; a caller that does not own its stripe takes {@link
+     * #freeAsGuest}.
      */
     @Override
     public void free(MemorySegment segment) {
@@ -225,8 +226,10 @@ final class SharedAllocator implements PyMalloc {
         Thread me = Thread.currentThread();
         Heap mine = stripeOf(me);
         StripeLock.Owner owner = mine.lock.enterAsOwner(me);
-        if (owner == null || !freeOwn(owner, mine, segment, address)) {
+        if (owner == null) {
             freeAsGuest(segment, address, me, mine);
+        } else if (!freeOwn(owner, mine, segment, address)) {
+            freeWithoutCache(segment, address, me);
         }
     }
 
@@ -236,8 +239,10 @@ final class SharedAllocator implements PyMalloc {
         Thread me = Thread.currentThread();
         Heap mine = stripeOf(me);
         StripeLock.Owner owner = mine.lock.enterAsOwner(me);
-        if (owner == null || !freeOwn(owner, mine, null, address)) {
+        if (owner == null) {
             freeAsGuest(null, address, me, mine);
+        } else if (!freeOwn(owner, mine, null, address)) {
+            freeWithoutCache(null, address, me);
         }
     }
 
@@ -256,9 +261,9 @@ final class SharedAllocator implements PyMalloc {
     }
 
     /**
-     * Every free but the owner's hit in its stripe's last-found arena, out of line: that arena read without
-     * holding the stripe, its stripe entered as owner or under its lock (and the arena then checked
-     * mapped), else the arena map or the system path.
+     * A free by a thread that does not own its stripe, out of line: the stripe's last-found arena read
+     * without holding the stripe, the arena's stripe entered as owner or under its lock (and the arena
+     * then checked mapped), else the arena map or the system path.
      */
     private void freeAsGuest(MemorySegment segment, long address, Thread me, Heap mine) {
         MappedArena arena = mine.cachedArena(address);
